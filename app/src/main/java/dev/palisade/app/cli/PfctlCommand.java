@@ -80,8 +80,26 @@ public final class PfctlCommand implements Callable<Integer> {
         return verbose.length;
     }
 
+    /**
+     * Dispatch on the flags given: each mode lives in its own class
+     * ({@link PfctlRules} for {@code -n -f}); a combination not implemented
+     * yet is an error that says so, exit status 1.
+     */
     @Override
     public Integer call() {
+        if (file != null && noAction) {
+            return new PfctlRules(file, verbosity(), quiet, optimizer, defines, hostProfile)
+                    .run(System.in, System.out, System.err);
+        }
+        if (file != null) {
+            System.err.println("pfctl: loading rules (-f without -n) is not supported yet: use -n to check them");
+            return 1;
+        }
+        if (table != null || tableCommand != null || show != null || !kill.isEmpty() || flush != null
+                || enable || disable) {
+            System.err.println("pfctl: this mode is not supported yet (only -n -f FILE is)");
+            return 1;
+        }
         throw new CommandLine.ParameterException(spec.commandLine(), "nothing to do: give -n -f FILE");
     }
 }
