@@ -184,7 +184,8 @@ public final class NftRunner {
         }
         if (!OBJECTS.contains(obj)) throw bad(line, lines, "unknown statement '" + obj + "'");
         if (obj.equals("ct")) i++; // ct helper|timeout|expectation FAMILY TABLE NAME
-        if (i + 2 >= w.size()) throw bad(line, lines, "'" + obj + "' without a family and table");
+        if (i + 2 >= w.size()) throw bad(line, lines, "'" + obj + "' without family 'inet' and table '" + table
+                + "' (a missing family means ip)");
         String fam = w.get(i + 1);
         String tab = w.get(i + 2);
         if (!fam.equals("inet")) {
