@@ -1,0 +1,193 @@
+package dev.palisade.kernel.conntrack;
+
+import dev.palisade.core.net.IpAddress;
+import dev.palisade.core.net.IpPrefix;
+import dev.palisade.kernel.netlink.Errno;
+import dev.palisade.kernel.netlink.ErrnoException;
+import dev.palisade.kernel.netlink.Libc;
+import dev.palisade.kernel.netlink.NetlinkException;
+import dev.palisade.kernel.netlink.NetlinkSocket;
+import dev.palisade.kernel.netlink.NlAttrs;
+import dev.palisade.kernel.netlink.NlMsg;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Conntrack entries over ctnetlink: a dump ({@code IPCTNL_MSG_CT_GET} with
+ * NLM_F_DUMP) and deletes ({@code IPCTNL_MSG_CT_DELETE}), what
+ * {@code pfctl -k} and every ban need. Formats from
+ * linux/netfilter/nfnetlink_conntrack.h.
+ *
+ * <p>Design: the kernel's own flush filter matches marks and status, not
+ * addresses, so killing by prefix is a dump filtered here, then one delete
+ * per matching entry, all deletes in one write (the kernel runs every
+ * message of a datagram in turn) with one ack each. A delete names the entry
+ * by its original tuple, copied byte for byte from the dump, plus its zone
+ * and id, so a different connection that reused the tuple meanwhile is not
+ * hit. An entry gone meanwhile (ENOENT) is not an error.
+ * Not thread-safe: one owner thread per instance.
+ */
+public final class Conntrack implements AutoCloseable {
+
+    static final int IPCTNL_MSG_CT_GET = 1, IPCTNL_MSG_CT_DELETE = 2;
+    static final int CTA_TUPLE_ORIG = 1, CTA_TUPLE_REPLY = 2, CTA_ID = 12, CTA_ZONE = 18, CTA_MAX = 30;
+    static final int CTA_TUPLE_IP = 1, CTA_TUPLE_PROTO = 2, CTA_TUPLE_ZONE = 3;
+    static final int CTA_IP_V4_SRC = 1, CTA_IP_V4_DST = 2, CTA_IP_V6_SRC = 3, CTA_IP_V6_DST = 4;
+    static final int CTA_PROTO_NUM = 1, CTA_PROTO_SRC_PORT = 2, CTA_PROTO_DST_PORT = 3;
+
+    /** Which end of a connection must match. */
+    public enum Match {
+        /** The original direction's source: the host that opened the connection. */
+        SOURCE,
+        /** Either end of the original direction. */
+        EITHER
+    }
+
+    /**
+     * One conntrack entry as dumped.
+     *
+     * @param src   original source
+     * @param dst   original destination
+     * @param proto IP protocol number
+     * @param sport original source port (0 when none)
+     * @param dport original destination port (0 when none)
+     */
+    public record Entry(IpAddress src, IpAddress dst, int proto, int sport, int dport) {}
+
+    private final NetlinkSocket sock;
+
+    public Conntrack(NetlinkSocket sock) throws ErrnoException {
+        this.sock = sock;
+        sock.receiveBuffer(16 << 20);
+        sock.sendBuffer(8 << 20);
+        sock.receiveTimeout(30_000);
+    }
+
+    public static Conntrack open(String netns) throws Exception {
+        return new Conntrack(NetlinkSocket.open(netns));
+    }
+
+    /** IPCTNL_MSG_CT_GET dump of one family: every entry. */
+    public List<Entry> list(boolean v6) throws ErrnoException {
+        List<Entry> r = new ArrayList<>();
+        dump(v6, (e, b, tupleOff, tupleLen, zoneOff, idOff) -> r.add(e));
+        return r;
+    }
+
+    /**
+     * Deletes every entry (IPv4 and IPv6, as the prefixes' families ask) whose
+     * original source, or either end with {@link Match#EITHER}, lies in one of
+     * {@code prefixes}. Returns how many entries were deleted.
+     */
+    public int kill(Collection<IpPrefix> prefixes, Match match) throws ErrnoException {
+        boolean any4 = prefixes.stream().anyMatch(p -> !p.v6());
+        boolean any6 = prefixes.stream().anyMatch(IpPrefix::v6);
+        int n = 0;
+        if (any4) n += kill(false, prefixes, match);
+        if (any6) n += kill(true, prefixes, match);
+        return n;
+    }
+
+    private int kill(boolean v6, Collection<IpPrefix> prefixes, Match match) throws ErrnoException {
+        NlMsg m = new NlMsg(4096);
+        int[] seqs = {0, 0, 0};
+        String what = "IPCTNL_MSG_CT_DELETE(" + prefixes + ")";
+        dump(v6, (e, b, tupleOff, tupleLen, zoneOff, idOff) -> {
+            boolean hit = false;
+            for (IpPrefix p : prefixes) {
+                if (p.contains(e.src()) || (match == Match.EITHER && p.contains(e.dst()))) {
+                    hit = true;
+                    break;
+                }
+            }
+            if (!hit) return;
+            int seq = sock.nextSeq();
+            if (seqs[2] == 0) seqs[0] = seq;
+            seqs[1] = seq;
+            seqs[2]++;
+            int s = m.beginNf(NlMsg.NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_DELETE, NlMsg.NLM_F_REQUEST | NlMsg.NLM_F_ACK,
+                    seq, v6 ? Libc.AF_INET6 : Libc.AF_INET, 0);
+            m.rawAttr(b, tupleOff, tupleLen);
+            if (zoneOff >= 0) m.rawAttr(b, zoneOff, 8);
+            if (idOff >= 0) m.rawAttr(b, idOff, 8);
+            m.end(s);
+        });
+        if (seqs[2] == 0) return 0;
+        sock.send(m);
+        int[] gone = {0};
+        try {
+            awaitDeletes(seqs[0], seqs[1], seqs[2], what, gone);
+        } catch (NetlinkException e) {
+            throw e;
+        }
+        return seqs[2] - gone[0];
+    }
+
+    private void awaitDeletes(int first, int last, int expected, String what, int[] gone) throws ErrnoException {
+        // ENOENT answers (the entry died meanwhile) are counted, not thrown.
+        int pending = expected;
+        while (pending > 0) {
+            ByteBuffer b = sock.receive(false);
+            if (b == null) {
+                if (sock.lastError() == Errno.EAGAIN) throw new ErrnoException(what, Errno.ETIMEDOUT, "no answer");
+                if (sock.lastError() == Errno.ENOBUFS) throw new ErrnoException(what, Errno.ENOBUFS, "acks lost");
+                continue;
+            }
+            int p = 0;
+            while (p + NlMsg.NLMSG_HDRLEN <= b.limit()) {
+                int len = NlMsg.msgLen(b, p);
+                if (len < NlMsg.NLMSG_HDRLEN || p + len > b.limit()) break;
+                int s = NlMsg.msgSeq(b, p);
+                if (NlMsg.msgType(b, p) == NlMsg.NLMSG_ERROR && s - first >= 0 && last - s >= 0) {
+                    pending--;
+                    int err = -b.getInt(p + NlMsg.NLMSG_HDRLEN);
+                    if (err == Errno.ENOENT) gone[0]++;
+                    else if (err != 0) throw new NetlinkException(what, err, null);
+                }
+                p += NlMsg.align(len);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface EntryVisitor {
+        void visit(Entry e, ByteBuffer b, int tupleOff, int tupleLen, int zoneOff, int idOff);
+    }
+
+    private void dump(boolean v6, EntryVisitor v) throws ErrnoException {
+        NlMsg m = new NlMsg(64);
+        int seq = sock.nextSeq();
+        int s = m.beginNf(NlMsg.NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_CT_GET, NlMsg.NLM_F_REQUEST | NlMsg.NLM_F_DUMP, seq,
+                v6 ? Libc.AF_INET6 : Libc.AF_INET, 0);
+        m.end(s);
+        sock.send(m);
+        // The deletes are built while the dump is read; they are sent after it ends.
+        sock.readDump(seq, "IPCTNL_MSG_CT_GET(" + (v6 ? "ipv6" : "ipv4") + ")", (b, off, len) -> {
+            int family = b.get(off + NlMsg.NLMSG_HDRLEN) & 0xff;
+            if (family != (v6 ? Libc.AF_INET6 : Libc.AF_INET)) return;
+            NlAttrs a = NlAttrs.parse(b, off + NlMsg.NLMSG_HDRLEN + 4, off + len, CTA_MAX);
+            if (!a.has(CTA_TUPLE_ORIG)) return;
+            NlAttrs t = a.nested(CTA_TUPLE_ORIG, 3);
+            NlAttrs ip = t.nested(CTA_TUPLE_IP, 4);
+            NlAttrs pr = t.nested(CTA_TUPLE_PROTO, 3);
+            byte[] src = ip.bytes(v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC);
+            byte[] dst = ip.bytes(v6 ? CTA_IP_V6_DST : CTA_IP_V4_DST);
+            if (src == null || dst == null || src.length != (v6 ? 16 : 4) || dst.length != src.length) return;
+            Entry e = new Entry(IpAddress.ofBytes(src), IpAddress.ofBytes(dst), pr.u8(CTA_PROTO_NUM, 0),
+                    pr.be16(CTA_PROTO_SRC_PORT, 0), pr.be16(CTA_PROTO_DST_PORT, 0));
+            int tupleHdr = a.headerOffset(CTA_TUPLE_ORIG);
+            int tupleLen = a.length(CTA_TUPLE_ORIG) + NlMsg.NLA_HDRLEN;
+            int zone = a.has(CTA_ZONE) && a.length(CTA_ZONE) == 2 ? a.headerOffset(CTA_ZONE) : -1;
+            int id = a.has(CTA_ID) && a.length(CTA_ID) == 4 ? a.headerOffset(CTA_ID) : -1;
+            v.visit(e, b, tupleHdr, tupleLen, zone, id);
+        });
+    }
+
+    @Override
+    public void close() {
+        sock.close();
+    }
+}
