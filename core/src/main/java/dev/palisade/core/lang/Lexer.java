@@ -28,7 +28,7 @@ import java.util.function.Consumer;
 final class Lexer {
     static final int MAX_STRING = 16384;
     static final int MAX_EXPANSIONS_PER_TOKEN = 64;
-    static final long MAX_EXPANDED_CHARS = 64L << 20;
+    static final long MAX_EXPANDED_CHARS = 4L << 20;
     static final int MAX_INCLUDE_DEPTH = 16;
 
     /** One input: a file (counts lines) or a macro's text (inherits the line). */
@@ -281,6 +281,12 @@ final class Lexer {
 
     private static Token punct(String s, int line) {
         return new Token(Token.Kind.PUNCT, s, line);
+    }
+
+    /** Drops pending macro text and the rest of the current line, leaving the newline to be read. */
+    void discardLine() {
+        while (!stack.peek().file) stack.pop();
+        skipToEol();
     }
 
     /** Skips the rest of the line (macro texts included), leaving the newline to be read. */

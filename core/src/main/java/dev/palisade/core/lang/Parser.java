@@ -207,13 +207,19 @@ public final class Parser {
         }
     }
 
+    /** After a syntax error: drop the rest of the line, macro text included (pfctl's {@code error '\\n'}). */
     private void recover() {
-        while (true) {
-            Token t = peek();
-            if (t.kind() == Token.Kind.EOF) return;
+        Token t = peek();
+        if (t.kind() == Token.Kind.EOF) return;
+        if (t.kind() == Token.Kind.NEWLINE) {
             next();
-            if (t.kind() == Token.Kind.NEWLINE) return;
+            return;
         }
+        tok = null;
+        pushback.clear();
+        lexer.discardLine();
+        t = peek();
+        if (t.kind() == Token.Kind.NEWLINE) next();
     }
 
     private void statement(List<FilterRule> rules) {
@@ -1353,9 +1359,9 @@ public final class Parser {
                 case "pflow" -> st.pflow = true;
                 case "source-track" -> {
                     if (st.explicitTrack != null) throw new SyntaxError(line, "state option 'source-track' multiple definitions");
-                    SourceTrack k = SourceTrack.GLOBAL;
+                    SourceTrack k = SourceTrack.NONE; // bare: global unless an option needs rule
                     if (accept("rule")) k = SourceTrack.RULE;
-                    else accept("global");
+                    else if (accept("global")) k = SourceTrack.GLOBAL;
                     st.explicitTrack = k;
                     st.track = true;
                     if (k == SourceTrack.RULE) st.ruleTrack = true;
@@ -1394,6 +1400,11 @@ public final class Parser {
                     st.timeouts.put(i, (int) number(0, Integer.MAX_VALUE, "timeout"));
                 }
             }
+        }
+        if (st.explicitTrack == SourceTrack.GLOBAL) {
+            String bad = st.maxSrcNodes != 0 ? "max-src-nodes" : st.maxSrcConn != 0 ? "max-src-conn"
+                    : st.rate != 0 ? "max-src-conn-rate" : null;
+            if (bad != null) throw fail("'" + bad + "' is incompatible with 'source-track global'");
         }
     }
 
