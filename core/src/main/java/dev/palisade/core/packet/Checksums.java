@@ -154,4 +154,26 @@ public final class Checksums {
         }
         return true;
     }
+
+    /**
+     * Replaces the 32-bit big-endian field at {@code fieldOff} by {@code value}
+     * and adjusts the 16-bit checksum at {@code csumOff} incrementally (RFC
+     * 1624: HC' = ~(~HC + ~m + m')), so a sequence number rewrite costs a few
+     * operations instead of a pass over the packet.
+     */
+    public static void replace32(byte[] b, int csumOff, int fieldOff, int value) {
+        int old = (int) Packet.u32(b, fieldOff);
+        int sum = ~Packet.u16(b, csumOff) & 0xffff;
+        sum += ~(old >>> 16) & 0xffff;
+        sum += ~old & 0xffff;
+        sum += (value >>> 16) & 0xffff;
+        sum += value & 0xffff;
+        sum = (sum & 0xffff) + (sum >>> 16);
+        sum = (sum & 0xffff) + (sum >>> 16);
+        put16(b, csumOff, ~sum & 0xffff);
+        b[fieldOff] = (byte) (value >>> 24);
+        b[fieldOff + 1] = (byte) (value >>> 16);
+        b[fieldOff + 2] = (byte) (value >>> 8);
+        b[fieldOff + 3] = (byte) value;
+    }
 }

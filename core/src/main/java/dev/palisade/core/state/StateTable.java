@@ -1,0 +1,861 @@
+package dev.palisade.core.state;
+
+import dev.palisade.core.net.IpAddress;
+import dev.palisade.core.packet.Checksums;
+import dev.palisade.core.packet.Packet;
+import java.time.InstantSource;
+import java.util.Arrays;
+import java.util.function.IntConsumer;
+import java.util.random.RandomGenerator;
+
+/**
+ * pf's state table: the flows a {@code keep state} / {@code modulate state}
+ * rule let through, so that their later packets pass without rule
+ * evaluation, and TCP packets only when they fit the connection.
+ *
+ * <h2>Semantics (after OpenBSD sys/net/pf.c)</h2>
+ * <ul>
+ * <li><b>Keys</b>: address family, protocol, two addresses and two ports
+ *   (ICMP queries: the query id and the request type; other protocols: 0),
+ *   oriented as pf orients them by direction: for a packet going in, its
+ *   source is side 0; going out, its destination is. One key per state then
+ *   matches the creating direction's packets and their replies travelling
+ *   the other way. States float across interfaces unless {@code if-bound}.
+ * <li><b>TCP</b>: Guido van Rooij's window tracking as in
+ *   {@code pf_tcp_track_full()}: per peer seqlo (highest sequence number
+ *   sent + 1), seqhi (highest it may send: the other's ack + window),
+ *   max_win, window scale; a packet passes when its data ends inside the
+ *   receiver's window, starts no more than one window back, and its ack is
+ *   within MAXACKWINDOW (65535 + 1500) of what the other side sent; a RST
+ *   only with the exact sequence number (or one off), as modern pf. The
+ *   TCPS_* machine per peer picks the timeout (tcp.first ... tcp.closed).
+ *   A "loose" second test admits packets right after a flush or around
+ *   close without refreshing the expiry. A SYN on a state whose both ends
+ *   are closed removes it and goes back to the rules (state reuse).
+ * <li><b>sloppy</b>: the state machine without the window checks
+ *   ({@code pf_tcp_track_sloppy}).
+ * <li><b>modulate state</b>: the initiator's ISN is replaced by a random
+ *   one on the SYN, the responder's on its first packet; every later packet
+ *   has seq shifted and ack shifted back, with an incremental checksum fix.
+ *   The packet bytes are rewritten in place.
+ * <li><b>UDP/other</b>: SINGLE/MULTIPLE pseudo-states (udp.first,
+ *   udp.single, udp.multiple; other.*). <b>ICMP queries</b>: icmp.first,
+ *   then icmp.error once answered.
+ * <li><b>ICMP errors</b> match the state of the packet they quote (its
+ *   reverse key); for TCP the quoted sequence number must lie in the
+ *   sender's window, else the error is dropped as a bad state.
+ * <li><b>Expiry</b>: last activity + timeout, scaled down linearly between
+ *   adaptive.start and adaptive.end states (0 at the end), as
+ *   {@code pf_state_expires()}. Expired states are dropped lazily on lookup
+ *   and by {@link #purge(int)}.
+ * <li><b>Limits</b>: a global state limit ({@code set limit states},
+ *   default 100000) and a per-rule {@code max}.
+ * </ul>
+ *
+ * <h2>Layout: why arrays</h2>
+ * A million states must fit in 300 MB and a lookup must take well under
+ * 100 ns. Objects per state (a header, a key object, two peer objects, a
+ * map entry) cost ~250 bytes and scatter over the heap. Here a state is an
+ * index into parallel primitive arrays (struct of arrays, ~150 bytes per
+ * state), found through an open-addressing hash index of ints (linear
+ * probing, load at most 1/2, backward-shift deletion so no tombstones)
+ * whose entries are verified against a stored 32-bit hash before the keys
+ * are compared. Freed ids are reused. Nothing is allocated per packet.
+ *
+ * <p>Not thread safe: one table per evaluating thread, as pf's per-CPU
+ * processing is serialised on its table lock.
+ *
+ * <p>XXX not modelled: synproxy, source tracking (max-src-*, overload), NAT
+ * (one key per state, never a wire/stack pair), SACK block modulation
+ * ({@code pf_modulate_sack}), rule-specific adaptive counts (the global
+ * count is used), pf's RST sent on a handshake mismatch (the peer is reset
+ * as pf does, but no packet is produced), fragments (no reassembly: a
+ * non-first fragment never matches a state).
+ */
+public final class StateTable {
+    /** Widest acknowledgement skew accepted (pf: 0xffff + 1500). */
+    public static final int MAXACKWINDOW = 0xffff + 1500;
+    /** pf's default {@code set limit states}. */
+    public static final int DEFAULT_LIMIT = 100_000;
+
+    /** {@link #create} failures (negative results). */
+    public static final int CREATE_LIMIT = -1, CREATE_RULE_LIMIT = -2, CREATE_EXISTS = -3, CREATE_UNSUPPORTED = -4;
+
+    private static final int WSCALE_FLAG = 0x80, WSCALE_MASK = 0x0f, MAX_WINSHIFT = 14;
+
+    // meta bits
+    private static final int M_V6 = 1, M_IN = 1 << 9, M_SLOPPY = 1 << 10, M_LIVE = 1 << 11;
+    private static final int M_KEY = 0x1ff; // v6 bit + proto << 1
+    private static final int M_TIMEOUT_SHIFT = 16;
+
+    private static final Timeout[] TIMEOUTS = Timeout.values();
+
+    private final InstantSource clock;
+    private final RandomGenerator random;
+    private final Timeouts timeouts;
+    private int limit;
+
+    // per state
+    private int cap;
+    private long[] a0hi, a0lo, a1hi, a1lo;
+    private int[] ports, meta, ifId, rule, hash;
+    private long[] expire, created;
+    private Timeouts[] stateTimeouts;
+    // per peer (2 * id + side): side 0 = initiator, 1 = responder
+    private int[] seqlo, seqhi, seqdiff, maxwin;
+    private byte[] pstate, wscale;
+    private long[] packets, bytes;
+
+    private int[] index; // id + 1, 0 = empty
+    private int mask;
+    private int size;
+    private int nextUnused;
+    private int[] free = new int[16];
+    private int freeTop;
+    private int[] ruleStates = new int[16];
+
+    // counters (pfctl -s info)
+    private long searches, inserts, removals, stateMismatch, stateLimit, stateInsert;
+
+    // last lookup
+    private int lastId = -1;
+    private boolean lastForward, lastRewritten;
+
+    /** A table with pf's default timeouts and limit. */
+    public StateTable(InstantSource clock, RandomGenerator random) {
+        this(DEFAULT_LIMIT, Timeouts.defaults(), clock, random);
+    }
+
+    /**
+     * @param limit    most states at once ({@code set limit states})
+     * @param timeouts global timeouts ({@code set timeout})
+     * @param clock    time source for expiry
+     * @param random   source of modulated sequence numbers
+     */
+    public StateTable(int limit, Timeouts timeouts, InstantSource clock, RandomGenerator random) {
+        if (limit <= 0) throw new IllegalArgumentException("state limit must be positive, got " + limit);
+        this.limit = limit;
+        this.timeouts = timeouts;
+        this.clock = clock;
+        this.random = random;
+        allocate(1024);
+        index = new int[2048];
+        mask = index.length - 1;
+    }
+
+    private void allocate(int n) {
+        cap = n;
+        a0hi = grow(a0hi, n);
+        a0lo = grow(a0lo, n);
+        a1hi = grow(a1hi, n);
+        a1lo = grow(a1lo, n);
+        ports = grow(ports, n);
+        meta = grow(meta, n);
+        ifId = grow(ifId, n);
+        rule = grow(rule, n);
+        hash = grow(hash, n);
+        expire = grow(expire, n);
+        created = grow(created, n);
+        stateTimeouts = stateTimeouts == null ? new Timeouts[n] : Arrays.copyOf(stateTimeouts, n);
+        seqlo = grow(seqlo, 2 * n);
+        seqhi = grow(seqhi, 2 * n);
+        seqdiff = grow(seqdiff, 2 * n);
+        maxwin = grow(maxwin, 2 * n);
+        pstate = pstate == null ? new byte[2 * n] : Arrays.copyOf(pstate, 2 * n);
+        wscale = wscale == null ? new byte[2 * n] : Arrays.copyOf(wscale, 2 * n);
+        packets = grow(packets, 2 * n);
+        bytes = grow(bytes, 2 * n);
+    }
+
+    private static long[] grow(long[] a, int n) {
+        return a == null ? new long[n] : Arrays.copyOf(a, n);
+    }
+
+    private static int[] grow(int[] a, int n) {
+        return a == null ? new int[n] : Arrays.copyOf(a, n);
+    }
+
+    // ------------------------------------------------------------------ keys
+
+    private static int hashOf(long x0, long y0, long x1, long y1, int ports, int key) {
+        long h = x0 * 0x9E3779B97F4A7C15L;
+        h = (h ^ y0) * 0xC2B2AE3D27D4EB4FL;
+        h = (h ^ x1) * 0x165667B19E3779F9L;
+        h = (h ^ y1) * 0x9E3779B97F4A7C15L;
+        h = (h ^ ((long) ports << 9 | key)) * 0xC2B2AE3D27D4EB4FL;
+        h ^= h >>> 31;
+        return (int) (h ^ (h >>> 32));
+    }
+
+    private int find(int key, long x0, long y0, long x1, long y1, int prt, int ifIndex) {
+        searches++;
+        int h = hashOf(x0, y0, x1, y1, prt, key);
+        int i = h & mask;
+        int e;
+        while ((e = index[i]) != 0) {
+            int id = e - 1;
+            if (hash[id] == h && a0lo[id] == y0 && a1lo[id] == y1 && ports[id] == prt && (meta[id] & M_KEY) == key
+                    && a0hi[id] == x0 && a1hi[id] == x1 && (ifId[id] < 0 || ifId[id] == ifIndex)) {
+                return id;
+            }
+            i = (i + 1) & mask;
+        }
+        return -1;
+    }
+
+    private void indexInsert(int id) {
+        if ((size + 1) * 2 > index.length) {
+            int[] old = index;
+            index = new int[old.length * 2];
+            mask = index.length - 1;
+            for (int e : old) {
+                if (e != 0) place(e);
+            }
+        }
+        place(id + 1);
+    }
+
+    private void place(int e) {
+        int i = hash[e - 1] & mask;
+        while (index[i] != 0) i = (i + 1) & mask;
+        index[i] = e;
+    }
+
+    private void indexRemove(int id) {
+        int i = hash[id] & mask;
+        while (index[i] != id + 1) i = (i + 1) & mask;
+        // backward-shift deletion for linear probing
+        int j = i;
+        while (true) {
+            j = (j + 1) & mask;
+            int e = index[j];
+            if (e == 0) break;
+            int home = hash[e - 1] & mask;
+            boolean between = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+            if (!between) {
+                index[i] = e;
+                i = j;
+            }
+        }
+        index[i] = 0;
+    }
+
+    /** ICMP query ports: requests (id, type), replies (type, id) so both map to one key. */
+    private static int icmpPorts(Packet p) {
+        int t = p.icmpType();
+        int vt;
+        boolean reply;
+        if (p.v6()) {
+            if (t == 128 || t == 129) {
+                vt = 128;
+                reply = t == 129;
+            } else {
+                vt = t;
+                reply = false;
+            }
+        } else {
+            switch (t) {
+                case 8, 0 -> { vt = 8; reply = t == 0; }
+                case 13, 14 -> { vt = 13; reply = t == 14; }
+                case 15, 16 -> { vt = 15; reply = t == 16; }
+                case 17, 18 -> { vt = 17; reply = t == 18; }
+                default -> { vt = t; reply = false; }
+            }
+        }
+        int id = Math.max(p.icmpId(), 0);
+        return reply ? (vt << 16) | id : (id << 16) | vt;
+    }
+
+    private static boolean isIcmp(Packet p) {
+        return (p.proto() == Packet.PROTO_ICMP && !p.v6()) || (p.proto() == Packet.PROTO_ICMPV6 && p.v6());
+    }
+
+    /** Source port/destination port of a packet as the key sees them, or -1 when it cannot have a state. */
+    private static int packetPorts(Packet p) {
+        int proto = p.proto();
+        if (proto == Packet.PROTO_TCP || proto == Packet.PROTO_UDP) {
+            return p.hasTransport() ? (p.srcPort() << 16) | p.dstPort() : -1;
+        }
+        if (isIcmp(p)) {
+            return p.hasTransport() ? icmpPorts(p) : -1;
+        }
+        return 0;
+    }
+
+    private static int keyBits(Packet p) {
+        return (p.v6() ? M_V6 : 0) | (p.proto() << 1);
+    }
+
+    private int findFor(Packet p, boolean in, int prt, int ifIndex) {
+        int key = keyBits(p);
+        if (in) {
+            return find(key, p.srcHi(), p.srcLo(), p.dstHi(), p.dstLo(), prt, ifIndex);
+        }
+        return find(key, p.dstHi(), p.dstLo(), p.srcHi(), p.srcLo(), (prt << 16) | (prt >>> 16), ifIndex);
+    }
+
+    // ------------------------------------------------------------------ lookup
+
+    /**
+     * Looks {@code p} up as pf_test_state does and, when a state matches,
+     * tracks it (window checks, state machine, counters, expiry). With
+     * {@code modulate state} the packet's bytes are rewritten.
+     *
+     * @param p       a decoded packet
+     * @param in      true when the packet goes in on its interface, false out
+     * @param ifIndex the interface (matters for if-bound states only)
+     */
+    public StateVerdict test(Packet p, boolean in, int ifIndex) {
+        lastId = -1;
+        lastForward = false;
+        lastRewritten = false;
+        if (!p.ok() || p.fragmentOffset() != 0) {
+            return StateVerdict.NO_STATE;
+        }
+        if (isIcmp(p) && p.isIcmpError()) {
+            return testIcmpError(p, in, ifIndex);
+        }
+        int prt = packetPorts(p);
+        if (prt == -1) {
+            return StateVerdict.NO_STATE;
+        }
+        int id = findFor(p, in, prt, ifIndex);
+        if (id < 0) {
+            return StateVerdict.NO_STATE;
+        }
+        long now = clock.millis();
+        if (now >= expiresAt(id)) {
+            remove(id);
+            return StateVerdict.NO_STATE;
+        }
+        boolean fwd = ((meta[id] & M_IN) != 0) == in;
+        int s = 2 * id + (fwd ? 0 : 1);
+        int d = 2 * id + (fwd ? 1 : 0);
+        lastId = id;
+        lastForward = fwd;
+        StateVerdict v;
+        int proto = p.proto();
+        if (proto == Packet.PROTO_TCP) {
+            v = (meta[id] & M_SLOPPY) != 0 ? trackSloppy(p, id, s, d, now) : trackFull(p, id, s, d, now);
+        } else if (isIcmp(p)) {
+            expire[id] = now;
+            setTimeout(id, Timeout.ICMP_ERROR);
+            v = StateVerdict.PASS;
+        } else {
+            if (pstate[s] < TcpStates.SINGLE) pstate[s] = TcpStates.SINGLE;
+            if (pstate[d] == TcpStates.SINGLE) pstate[d] = TcpStates.MULTIPLE;
+            expire[id] = now;
+            boolean multi = pstate[s] == TcpStates.MULTIPLE && pstate[d] == TcpStates.MULTIPLE;
+            if (proto == Packet.PROTO_UDP) {
+                setTimeout(id, multi ? Timeout.UDP_MULTIPLE : Timeout.UDP_SINGLE);
+            } else {
+                setTimeout(id, multi ? Timeout.OTHER_MULTIPLE : Timeout.OTHER_SINGLE);
+            }
+            v = StateVerdict.PASS;
+        }
+        if (v == StateVerdict.PASS) {
+            packets[s]++;
+            bytes[s] += p.ipLength();
+        } else if (v == StateVerdict.BAD_STATE) {
+            stateMismatch++;
+        } else if (v == StateVerdict.REUSED) {
+            lastId = -1;
+        }
+        return v;
+    }
+
+    private static boolean seqGeq(int a, int b) {
+        return a - b >= 0;
+    }
+
+    private static boolean seqGt(int a, int b) {
+        return a - b > 0;
+    }
+
+    private void setTimeout(int id, Timeout t) {
+        meta[id] = (meta[id] & ((1 << M_TIMEOUT_SHIFT) - 1)) | (t.ordinal() << M_TIMEOUT_SHIFT);
+    }
+
+    private Timeout timeoutOf(int id) {
+        return TIMEOUTS[meta[id] >>> M_TIMEOUT_SHIFT];
+    }
+
+    private void tcpTimeout(int id, int s, int d) {
+        int ss = pstate[s], ds = pstate[d];
+        Timeout t;
+        if (ss >= TcpStates.FIN_WAIT_2 && ds >= TcpStates.FIN_WAIT_2) t = Timeout.TCP_CLOSED;
+        else if (ss >= TcpStates.CLOSING && ds >= TcpStates.CLOSING) t = Timeout.TCP_FINWAIT;
+        else if (ss < TcpStates.ESTABLISHED || ds < TcpStates.ESTABLISHED) t = Timeout.TCP_OPENING;
+        else if (ss >= TcpStates.CLOSING || ds >= TcpStates.CLOSING) t = Timeout.TCP_CLOSING;
+        else t = Timeout.TCP_ESTABLISHED;
+        setTimeout(id, t);
+    }
+
+    private static int wscaleOption(Packet p) {
+        int w = p.wscale();
+        return w < 0 ? 0 : Math.min(w, MAX_WINSHIFT) | WSCALE_FLAG;
+    }
+
+    private void rewriteSeqAck(Packet p, int seq, int ack) {
+        byte[] b = p.buffer();
+        int t = p.transportOffset();
+        Checksums.replace32(b, t + 16, t + 4, seq);
+        Checksums.replace32(b, t + 16, t + 8, ack);
+        lastRewritten = true;
+    }
+
+    private StateVerdict trackFull(Packet p, int id, int s, int d, long now) {
+        int flags = p.tcpFlags();
+        boolean syn = (flags & Packet.TH_SYN) != 0, fin = (flags & Packet.TH_FIN) != 0;
+        boolean ackf = (flags & Packet.TH_ACK) != 0, rst = (flags & Packet.TH_RST) != 0;
+        if (syn && !ackf && pstate[s] >= TcpStates.FIN_WAIT_2 && pstate[d] >= TcpStates.FIN_WAIT_2) {
+            remove(id);
+            return StateVerdict.REUSED;
+        }
+        int win = p.window();
+        int sws, dws;
+        if (wscale[s] != 0 && wscale[d] != 0 && !syn) {
+            sws = wscale[s] & WSCALE_MASK;
+            dws = wscale[d] & WSCALE_MASK;
+        } else {
+            sws = dws = 0;
+        }
+        int seq = (int) p.seq();
+        int origSeq = seq;
+        int ack;
+        int end;
+        int plen = p.payloadLength();
+        if (seqlo[s] == 0) {
+            // first packet from this end
+            if (seqdiff[d] != 0 && seqdiff[s] == 0) {
+                int diff;
+                do {
+                    diff = random.nextInt() - seq;
+                } while (diff == 0);
+                seqdiff[s] = diff;
+                ack = (int) p.ack() - seqdiff[d];
+                rewriteSeqAck(p, seq + diff, ack);
+            } else {
+                ack = (int) p.ack();
+            }
+            end = seq + plen;
+            if (syn) {
+                end++;
+                if ((wscale[d] & WSCALE_FLAG) != 0) {
+                    wscale[s] = (byte) wscaleOption(p);
+                    if ((wscale[s] & WSCALE_FLAG) != 0) {
+                        // remove the scale factor from the initial window
+                        sws = wscale[s] & WSCALE_MASK;
+                        win = (win + (1 << sws) - 1) >>> sws;
+                        dws = wscale[d] & WSCALE_MASK;
+                    } else {
+                        // the other end scales but this one does not: fix up the other window
+                        maxwin[d] <<= wscale[d] & WSCALE_MASK;
+                        wscale[d] = 0;
+                    }
+                }
+            }
+            if (fin) end++;
+            seqlo[s] = seq;
+            if (pstate[s] < TcpStates.SYN_SENT) pstate[s] = TcpStates.SYN_SENT;
+            int w = Math.max(1, maxwin[d] << dws);
+            if (seqhi[s] == 1 || seqGeq(end + w, seqhi[s])) seqhi[s] = end + w;
+            if (win > maxwin[s]) maxwin[s] = win;
+        } else {
+            ack = (int) p.ack() - seqdiff[d];
+            if (seqdiff[s] != 0) {
+                rewriteSeqAck(p, seq + seqdiff[s], ack);
+            }
+            end = seq + plen;
+            if (syn) end++;
+            if (fin) end++;
+        }
+        if (!ackf) {
+            ack = seqlo[d]; // let it pass the ack skew check
+        } else if ((ack == 0 && rst) || pstate[d] < TcpStates.SYN_SENT) {
+            ack = seqlo[d]; // broken stacks: RST|ACK with ack 0, FIN|ACK after a timed-out SYN
+        }
+        if (seq == end) {
+            // no data: ease the sequencing restrictions
+            seq = seqlo[s];
+            end = seq;
+        }
+        int ackskew = seqlo[d] - ack;
+        if (seqGeq(seqhi[s], end)
+                && seqGeq(seq, seqlo[s] - (maxwin[d] << dws))
+                && ackskew >= -MAXACKWINDOW
+                && ackskew <= (MAXACKWINDOW << sws)
+                && (!rst || origSeq == seqlo[s] || origSeq == seqlo[s] + 1 || origSeq + 1 == seqlo[s])) {
+            if (maxwin[s] < win) maxwin[s] = win;
+            if (seqGt(end, seqlo[s])) seqlo[s] = end;
+            if (seqGeq(ack + (win << sws), seqhi[d])) seqhi[d] = ack + Math.max(win << sws, 1);
+            if (syn && pstate[s] < TcpStates.SYN_SENT) pstate[s] = TcpStates.SYN_SENT;
+            if (fin && pstate[s] < TcpStates.CLOSING) pstate[s] = TcpStates.CLOSING;
+            if (ackf) {
+                if (pstate[d] == TcpStates.SYN_SENT) pstate[d] = TcpStates.ESTABLISHED;
+                else if (pstate[d] == TcpStates.CLOSING) pstate[d] = TcpStates.FIN_WAIT_2;
+            }
+            if (rst) pstate[s] = pstate[d] = TcpStates.TIME_WAIT;
+            expire[id] = now;
+            tcpTimeout(id, s, d);
+            return StateVerdict.PASS;
+        }
+        if ((pstate[d] < TcpStates.SYN_SENT || pstate[d] >= TcpStates.FIN_WAIT_2 || pstate[s] >= TcpStates.FIN_WAIT_2)
+                && seqGeq(seqhi[s] + MAXACKWINDOW, end)
+                && seqGeq(seq, seqlo[s] - MAXACKWINDOW)) {
+            // loose match: shotgunned SYNs, a stream picked up after a flush, stragglers after close.
+            // The expiry is not refreshed, so a flood cannot keep the state alive.
+            if (maxwin[s] < win) maxwin[s] = win;
+            if (seqGt(end, seqlo[s])) seqlo[s] = end;
+            if (seqGeq(ack + (win << sws), seqhi[d])) seqhi[d] = ack + Math.max(win << sws, 1);
+            if (fin && pstate[s] < TcpStates.CLOSING) pstate[s] = TcpStates.CLOSING;
+            if (rst) pstate[s] = pstate[d] = TcpStates.TIME_WAIT;
+            return StateVerdict.PASS;
+        }
+        if (pstate[s] == TcpStates.SYN_SENT && pstate[d] == TcpStates.SYN_SENT) {
+            // handshake mismatch: pf answers with a RST (XXX not produced here) and forgets this end
+            seqlo[s] = 0;
+            seqhi[s] = 1;
+            maxwin[s] = 1;
+        }
+        return StateVerdict.BAD_STATE;
+    }
+
+    private StateVerdict trackSloppy(Packet p, int id, int s, int d, long now) {
+        int flags = p.tcpFlags();
+        boolean syn = (flags & Packet.TH_SYN) != 0;
+        if (syn && (flags & Packet.TH_ACK) == 0 && pstate[s] >= TcpStates.FIN_WAIT_2 && pstate[d] >= TcpStates.FIN_WAIT_2) {
+            remove(id);
+            return StateVerdict.REUSED;
+        }
+        if (syn && pstate[s] < TcpStates.SYN_SENT) pstate[s] = TcpStates.SYN_SENT;
+        if ((flags & Packet.TH_FIN) != 0 && pstate[s] < TcpStates.CLOSING) pstate[s] = TcpStates.CLOSING;
+        if ((flags & Packet.TH_ACK) != 0) {
+            if (pstate[d] == TcpStates.SYN_SENT) {
+                pstate[d] = TcpStates.ESTABLISHED;
+            } else if (pstate[d] == TcpStates.CLOSING) {
+                pstate[d] = TcpStates.FIN_WAIT_2;
+            } else if (pstate[s] == TcpStates.SYN_SENT && pstate[d] < TcpStates.SYN_SENT) {
+                // only one half of the connection is seen: an ACK after the SYN establishes it
+                pstate[d] = pstate[s] = TcpStates.ESTABLISHED;
+            } else if (pstate[s] == TcpStates.CLOSING && pstate[d] == TcpStates.ESTABLISHED && seqlo[d] == 0) {
+                // half-seen close
+                pstate[d] = TcpStates.CLOSING;
+            }
+        }
+        if ((flags & Packet.TH_RST) != 0) pstate[s] = pstate[d] = TcpStates.TIME_WAIT;
+        expire[id] = now;
+        tcpTimeout(id, s, d);
+        return StateVerdict.PASS;
+    }
+
+    private StateVerdict testIcmpError(Packet p, boolean in, int ifIndex) {
+        Packet q = p.embedded();
+        if (q == null || q.fragmentOffset() != 0) {
+            return StateVerdict.NO_STATE;
+        }
+        int prt;
+        int qproto = q.proto();
+        if (qproto == Packet.PROTO_TCP || qproto == Packet.PROTO_UDP) {
+            if (!q.hasTransport()) return StateVerdict.NO_STATE;
+            prt = (q.srcPort() << 16) | q.dstPort();
+        } else if (isIcmp(q)) {
+            if (!q.hasTransport() || q.isIcmpError()) return StateVerdict.NO_STATE;
+            prt = icmpPorts(q);
+        } else {
+            prt = 0;
+        }
+        // the quoted packet travelled the other way
+        boolean qin = !in;
+        int id = findFor(q, qin, prt, ifIndex);
+        if (id < 0) {
+            return StateVerdict.NO_STATE;
+        }
+        long now = clock.millis();
+        if (now >= expiresAt(id)) {
+            remove(id);
+            return StateVerdict.NO_STATE;
+        }
+        boolean qfwd = ((meta[id] & M_IN) != 0) == qin;
+        int s = 2 * id + (qfwd ? 0 : 1); // the peer that sent the quoted packet
+        int d = 2 * id + (qfwd ? 1 : 0);
+        lastId = id;
+        lastForward = !qfwd;
+        // the error must go to the quoted packet's sender
+        if (p.dstHi() != q.srcHi() || p.dstLo() != q.srcLo()) {
+            stateMismatch++;
+            return StateVerdict.BAD_STATE;
+        }
+        if (qproto == Packet.PROTO_TCP && (meta[id] & M_SLOPPY) == 0) {
+            int dws = (wscale[s] != 0 && wscale[d] != 0) ? wscale[d] & WSCALE_MASK : 0;
+            int seq = (int) q.seq() - seqdiff[s];
+            if (seqdiff[s] != 0) {
+                // demodulate the quoted sequence number so the receiver recognises its own packet
+                Checksums.replace32(p.buffer(), p.transportOffset() + 2, q.transportOffset() + 4, seq);
+                lastRewritten = true;
+            }
+            if (!seqGeq(seqhi[s], seq) || !seqGeq(seq, seqlo[s] - (maxwin[d] << dws))) {
+                stateMismatch++;
+                return StateVerdict.BAD_STATE;
+            }
+        }
+        int e = 2 * id + (lastForward ? 0 : 1);
+        packets[e]++;
+        bytes[e] += p.ipLength();
+        return StateVerdict.PASS;
+    }
+
+    // ------------------------------------------------------------------ create
+
+    /**
+     * Creates the state for {@code p}, which a {@code keep state} rule just
+     * passed (pf_create_state). With {@code modulate} and a SYN, the packet's
+     * sequence number is rewritten in place.
+     *
+     * @return the new state's id, or {@link #CREATE_LIMIT}, {@link #CREATE_RULE_LIMIT},
+     *         {@link #CREATE_EXISTS} (a state with this key exists), {@link #CREATE_UNSUPPORTED}
+     *         (undecodable, a non-first fragment, an ICMP error, a TCP/UDP packet without ports)
+     */
+    public int create(Packet p, boolean in, int ifIndex, StateOptions opt) {
+        lastRewritten = false;
+        if (!p.ok() || p.fragmentOffset() != 0 || (isIcmp(p) && p.isIcmpError())) {
+            return CREATE_UNSUPPORTED;
+        }
+        int prt = packetPorts(p);
+        if (prt == -1) {
+            return CREATE_UNSUPPORTED;
+        }
+        if (size >= limit) {
+            stateLimit++;
+            return CREATE_LIMIT;
+        }
+        int r = opt.ruleId();
+        if (opt.maxStates() > 0 && r < ruleStates.length && ruleStates[r] >= opt.maxStates()) {
+            stateLimit++;
+            return CREATE_RULE_LIMIT;
+        }
+        int bound = opt.ifBound() ? ifIndex : -1;
+        long x0, y0, x1, y1;
+        int kp;
+        if (in) {
+            x0 = p.srcHi(); y0 = p.srcLo(); x1 = p.dstHi(); y1 = p.dstLo(); kp = prt;
+        } else {
+            x0 = p.dstHi(); y0 = p.dstLo(); x1 = p.srcHi(); y1 = p.srcLo(); kp = (prt << 16) | (prt >>> 16);
+        }
+        int key = keyBits(p);
+        int existing = find(key, x0, y0, x1, y1, kp, ifIndex);
+        if (existing >= 0) {
+            if (clock.millis() < expiresAt(existing)) {
+                stateInsert++;
+                return CREATE_EXISTS;
+            }
+            remove(existing);
+        }
+        int id;
+        if (freeTop > 0) {
+            id = free[--freeTop];
+        } else {
+            if (nextUnused == cap) allocate(cap * 2);
+            id = nextUnused++;
+        }
+        long now = clock.millis();
+        a0hi[id] = x0; a0lo[id] = y0; a1hi[id] = x1; a1lo[id] = y1;
+        ports[id] = kp;
+        meta[id] = key | (in ? M_IN : 0) | (opt.sloppy() ? M_SLOPPY : 0) | M_LIVE;
+        ifId[id] = bound;
+        rule[id] = r;
+        hash[id] = hashOf(x0, y0, x1, y1, kp, key);
+        expire[id] = now;
+        created[id] = now;
+        stateTimeouts[id] = opt.timeouts();
+        int s = 2 * id, d = 2 * id + 1;
+        seqlo[s] = seqhi[s] = seqdiff[s] = maxwin[s] = 0;
+        seqlo[d] = seqhi[d] = seqdiff[d] = maxwin[d] = 0;
+        pstate[s] = pstate[d] = 0;
+        wscale[s] = wscale[d] = 0;
+        packets[s] = 1;
+        bytes[s] = p.ipLength();
+        packets[d] = bytes[d] = 0;
+        int proto = p.proto();
+        if (proto == Packet.PROTO_TCP) {
+            int flags = p.tcpFlags();
+            seqlo[s] = (int) p.seq();
+            seqhi[s] = seqlo[s] + p.payloadLength() + 1;
+            if ((flags & (Packet.TH_SYN | Packet.TH_ACK)) == Packet.TH_SYN && opt.modulate()) {
+                int diff;
+                do {
+                    diff = random.nextInt() - seqlo[s];
+                } while (diff == 0);
+                seqdiff[s] = diff;
+                byte[] b = p.buffer();
+                int t = p.transportOffset();
+                Checksums.replace32(b, t + 16, t + 4, seqlo[s] + diff);
+                lastRewritten = true;
+            }
+            if ((flags & Packet.TH_SYN) != 0) {
+                seqhi[s]++;
+                wscale[s] = (byte) wscaleOption(p);
+            }
+            maxwin[s] = Math.max(p.window(), 1);
+            if ((wscale[s] & WSCALE_MASK) != 0) {
+                // remove the scale factor from the initial window
+                int sh = wscale[s] & WSCALE_MASK;
+                maxwin[s] = (maxwin[s] + (1 << sh) - 1) >>> sh;
+            }
+            if ((flags & Packet.TH_FIN) != 0) seqhi[s]++;
+            seqhi[d] = 1;
+            maxwin[d] = 1;
+            pstate[s] = TcpStates.SYN_SENT;
+            pstate[d] = TcpStates.CLOSED;
+            setTimeout(id, Timeout.TCP_FIRST);
+        } else if (proto == Packet.PROTO_UDP) {
+            pstate[s] = TcpStates.SINGLE;
+            pstate[d] = TcpStates.NO_TRAFFIC;
+            setTimeout(id, Timeout.UDP_FIRST);
+        } else if (isIcmp(p)) {
+            setTimeout(id, Timeout.ICMP_FIRST);
+        } else {
+            pstate[s] = TcpStates.SINGLE;
+            pstate[d] = TcpStates.NO_TRAFFIC;
+            setTimeout(id, Timeout.OTHER_FIRST);
+        }
+        indexInsert(id);
+        size++;
+        if (r >= ruleStates.length) ruleStates = Arrays.copyOf(ruleStates, Math.max(r + 1, ruleStates.length * 2));
+        ruleStates[r]++;
+        inserts++;
+        lastId = id;
+        lastForward = true;
+        return id;
+    }
+
+    // ------------------------------------------------------------------ expiry
+
+    /** When state {@code id} expires (epoch millis), with adaptive scaling. */
+    public long expiresAt(int id) {
+        Timeouts t = stateTimeouts[id] != null ? stateTimeouts[id] : timeouts;
+        int ord = meta[id] >>> M_TIMEOUT_SHIFT;
+        long timeoutMs = t.get(ord) * 1000L;
+        int start = t.get(Timeout.ADAPTIVE_START.ordinal());
+        int end = t.get(Timeout.ADAPTIVE_END.ordinal());
+        if (end > 0 && start < end && size > start) {
+            if (size >= end) {
+                return expire[id]; // expires now
+            }
+            timeoutMs = timeoutMs * (end - size) / (end - start);
+        }
+        return expire[id] + timeoutMs;
+    }
+
+    /** Removes state {@code id}. */
+    public void remove(int id) {
+        if (id < 0 || id >= nextUnused || (meta[id] & M_LIVE) == 0) {
+            throw new IllegalArgumentException("no live state with id " + id);
+        }
+        indexRemove(id);
+        meta[id] = 0;
+        stateTimeouts[id] = null;
+        ruleStates[rule[id]]--;
+        if (freeTop == free.length) free = Arrays.copyOf(free, free.length * 2);
+        free[freeTop++] = id;
+        size--;
+        removals++;
+    }
+
+    /**
+     * Removes expired states, looking at most at {@code max} ids from where
+     * the previous call stopped (pf purges a fraction of the table per
+     * interval). Returns how many were removed.
+     */
+    public int purge(int max) {
+        long now = clock.millis();
+        int removed = 0;
+        for (int n = 0; n < max && nextUnused > 0; n++) {
+            if (purgeCursor >= nextUnused) purgeCursor = 0;
+            int id = purgeCursor++;
+            if ((meta[id] & M_LIVE) != 0 && now >= expiresAt(id)) {
+                remove(id);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private int purgeCursor;
+
+    /** Removes every state (pfctl -F states). */
+    public void clear() {
+        for (int id = 0; id < nextUnused; id++) {
+            if ((meta[id] & M_LIVE) != 0) remove(id);
+        }
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /** States now in the table. */
+    public int size() { return size; }
+    /** The state limit. */
+    public int limit() { return limit; }
+    /** Changes the state limit ({@code set limit states}); existing states stay. */
+    public void setLimit(int limit) {
+        if (limit <= 0) throw new IllegalArgumentException("state limit must be positive, got " + limit);
+        this.limit = limit;
+    }
+    /** The global timeouts. */
+    public Timeouts timeouts() { return timeouts; }
+    /** States rule {@code ruleId} holds now. */
+    public int ruleStates(int ruleId) { return ruleId >= 0 && ruleId < ruleStates.length ? ruleStates[ruleId] : 0; }
+    /** The state the last {@link #test}/{@link #create} matched or made, or -1. */
+    public int lastId() { return lastId; }
+    /** Whether the last matched packet went in the state's creating direction. */
+    public boolean lastForward() { return lastForward; }
+    /** Whether the last {@link #test}/{@link #create} rewrote the packet's bytes (modulation). */
+    public boolean lastRewritten() { return lastRewritten; }
+    /** The rule that created state {@code id}. */
+    public int ruleOf(int id) { return rule[id]; }
+    /** Peer state (TCPS_* / pseudo-state) of the initiator (side 0) or responder (side 1). */
+    public int peerState(int id, int side) { return pstate[2 * id + side]; }
+    /** The timeout that now applies to state {@code id}. */
+    public Timeout timeout(int id) { return timeoutOf(id); }
+    /** pf_status counters: state searches. */
+    public long searches() { return searches; }
+    public long inserts() { return inserts; }
+    public long removals() { return removals; }
+    /** Packets dropped for not fitting their state (pf reason {@code state-mismatch}). */
+    public long stateMismatches() { return stateMismatch; }
+    /** States refused by a limit (pf reason {@code state-limit}). */
+    public long stateLimitHits() { return stateLimit; }
+    /** States refused because the key existed (pf reason {@code state-insert}). */
+    public long stateInsertFailures() { return stateInsert; }
+
+    /** Calls {@code action} with the id of every live state. */
+    public void forEach(IntConsumer action) {
+        for (int id = 0; id < nextUnused; id++) {
+            if ((meta[id] & M_LIVE) != 0) action.accept(id);
+        }
+    }
+
+    /** A snapshot of state {@code id}. */
+    public StateEntry entry(int id) {
+        if (id < 0 || id >= nextUnused || (meta[id] & M_LIVE) == 0) {
+            throw new IllegalArgumentException("no live state with id " + id);
+        }
+        boolean v6 = (meta[id] & M_V6) != 0;
+        boolean in = (meta[id] & M_IN) != 0;
+        IpAddress side0 = v6 ? IpAddress.ofV6(a0hi[id], a0lo[id]) : IpAddress.ofV4((int) a0lo[id]);
+        IpAddress side1 = v6 ? IpAddress.ofV6(a1hi[id], a1lo[id]) : IpAddress.ofV4((int) a1lo[id]);
+        int p0 = ports[id] >>> 16, p1 = ports[id] & 0xffff;
+        IpAddress src = in ? side0 : side1, dst = in ? side1 : side0;
+        int sp = in ? p0 : p1, dp = in ? p1 : p0;
+        long now = clock.millis();
+        return new StateEntry(id, v6 ? 6 : 4, (meta[id] >>> 1) & 0xff, in, src, sp, dst, dp, pstate[2 * id], pstate[2 * id + 1],
+                rule[id], packets[2 * id], packets[2 * id + 1], bytes[2 * id], bytes[2 * id + 1],
+                (now - created[id]) / 1000, Math.max(0, (expiresAt(id) - now) / 1000), timeoutOf(id));
+    }
+
+    /** Sequence tracking of a peer, for tests and {@code pfctl -s state -vv}: {seqlo, seqhi, max_win, seqdiff, wscale}. */
+    public int[] peerWindow(int id, int side) {
+        int i = 2 * id + side;
+        return new int[] {seqlo[i], seqhi[i], maxwin[i], seqdiff[i], wscale[i]};
+    }
+}
