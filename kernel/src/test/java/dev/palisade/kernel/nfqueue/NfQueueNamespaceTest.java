@@ -112,6 +112,42 @@ class NfQueueNamespaceTest {
         }
     }
 
+    @Test
+    void severalQueuesOnSeveralThreads() throws Exception {
+        try (NetnsPair ns = NetnsPair.create()) {
+            Assumptions.assumeTrue(QueueFeatures.xtNfqueue(ns.b), "kernel lacks the xt NFQUEUE target; skipped");
+            for (int q = 4; q <= 5; q++) {
+                ns.exec(ns.b, "iptables", "-w", "-A", "INPUT", "-p", "udp", "--dport", Integer.toString(9000 + q),
+                        "-j", "NFQUEUE", "--queue-num", Integer.toString(q));
+            }
+            Set<String> threads = ConcurrentHashMap.newKeySet();
+            List<Integer> queues = new CopyOnWriteArrayList<>();
+            Diverter d = new Diverter() {
+                public String name() {
+                    return "count";
+                }
+
+                public void divert(DivertedPacket p, Consumer<Verdict> v) {
+                    threads.add(Thread.currentThread().getName());
+                    queues.add(p.queue());
+                    v.accept(Verdict.PASS);
+                }
+            };
+            try (NfQueueReader r4 = NfQueueReader.start(4, d, NfQueueReader.Options.DEFAULT, ns.b);
+                 NfQueueReader r5 = NfQueueReader.start(5, d, NfQueueReader.Options.DEFAULT, ns.b);
+                 DatagramSocket tx = ns.in(ns.a, () -> new DatagramSocket(0))) {
+                for (int i = 0; i < 20; i++) {
+                    byte[] b = ("x" + i).getBytes(StandardCharsets.US_ASCII);
+                    tx.send(new DatagramPacket(b, b.length, InetAddress.getByName(ns.b4), 9004 + (i % 2)));
+                }
+                assertTrue(NetnsPair.await(10_000, () -> r4.packets() == 10 && r5.packets() == 10),
+                        "each queue got its 10 packets: " + r4.packets() + ", " + r5.packets());
+                assertEquals(2, threads.size(), "one thread per queue: " + threads);
+                assertEquals(10, queues.stream().filter(q -> q == 4).count());
+            }
+        }
+    }
+
     private static boolean drain(DatagramSocket rx, Set<String> got) {
         try {
             byte[] buf = new byte[1500];
