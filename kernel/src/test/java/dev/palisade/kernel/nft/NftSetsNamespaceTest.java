@@ -104,7 +104,7 @@ class NftSetsNamespaceTest {
                 send(tx, ns.b6, "six");
                 assertTrue(NetnsPair.await(3000, () -> {
                     try {
-                        return counter(ns, "banned6") == 1;
+                        return counter(ns, "banned6") >= 1; // a's neighbour solicitations count too
                     } catch (Exception e) {
                         return false;
                     }
