@@ -189,7 +189,8 @@ public final class NfQueue implements AutoCloseable {
         return overruns;
     }
 
-    QueuedPacket parse(ByteBuffer b, int p, int len) {
+    /** Parses one NFQNL_MSG_PACKET message at {@code p}; missing attributes give zero values, never an exception. */
+    static QueuedPacket parse(ByteBuffer b, int p, int len) {
         int family = b.get(p + NlMsg.NLMSG_HDRLEN) & 0xff;
         int q = NlMsg.be16(b, p + NlMsg.NLMSG_HDRLEN + 2);
         NlAttrs a = NlAttrs.parse(b, p + NlMsg.NLMSG_HDRLEN + 4, p + len, NFQA_MAX);

@@ -33,6 +33,31 @@ public record SetDiff(List<IpPrefix> delete, List<SetElement> add, int unchanged
     }
 
     /**
+     * The elements minus those inside another element's prefix (same
+     * family): an interval set refuses overlapping intervals (EEXIST), and
+     * a covered prefix adds nothing to what the set matches. Sorted by
+     * address. XXX a covered element that outlives its cover is missing
+     * from the kernel after the cover expires, until the daemon's next
+     * reconcile adds it back.
+     */
+    public static List<SetElement> covering(Collection<SetElement> elements) {
+        List<SetElement> sorted = new ArrayList<>(elements);
+        sorted.sort((x, y) -> x.prefix().compareTo(y.prefix()));
+        List<SetElement> out = new ArrayList<>(sorted.size());
+        SetElement cover = null;
+        for (SetElement e : sorted) {
+            IpPrefix p = e.prefix();
+            if (cover != null && cover.prefix().v6() == p.v6() && cover.prefix().length() <= p.length()
+                    && cover.prefix().contains(p.address())) {
+                continue;
+            }
+            out.add(e);
+            cover = e;
+        }
+        return out;
+    }
+
+    /**
      * {@code kernel}: as listed (expiresMillis = time left); {@code wanted}:
      * timeoutMillis = the lifetime it should have left now (0: forever).
      */

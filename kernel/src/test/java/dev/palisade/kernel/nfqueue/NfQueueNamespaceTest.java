@@ -113,6 +113,99 @@ class NfQueueNamespaceTest {
         }
     }
 
+    /**
+     * Batch verdicts must never cover a packet still waiting for a late
+     * answer: every third packet is dropped late from another thread, the
+     * rest pass at once (and go out in batches). None of the late drops may
+     * arrive, all the passes must.
+     */
+    @Test
+    void lateDropsAreNeverSweptUpByABatchVerdict() throws Exception {
+        try (NetnsPair ns = NetnsPair.create()) {
+            Assumptions.assumeTrue(QueueFeatures.xtNfqueue(ns.b), "kernel lacks the xt NFQUEUE target; skipped");
+            ns.exec(ns.b, "iptables", "-w", "-A", "INPUT", "-p", "udp", "--dport", "9010", "-j", "NFQUEUE", "--queue-num", "8");
+            ScheduledExecutorService later = Executors.newScheduledThreadPool(2);
+            java.util.Random rnd = new java.util.Random(1);
+            Diverter d = new Diverter() {
+                public String name() {
+                    return "mixed";
+                }
+
+                public void divert(DivertedPacket p, Consumer<Verdict> v) {
+                    byte[] x = p.data();
+                    int ihl = (x[0] & 0x0f) * 4;
+                    if (x[ihl + 8] == 'L') later.schedule(() -> v.accept(Verdict.DROP), rnd.nextInt(3000), TimeUnit.MICROSECONDS);
+                    else v.accept(Verdict.PASS);
+                }
+            };
+            int total = 600;
+            Set<String> got = ConcurrentHashMap.newKeySet();
+            try (NfQueueReader r = NfQueueReader.start(8, d, NfQueueReader.Options.DEFAULT, ns.b);
+                 DatagramSocket rx = ns.in(ns.b, () -> new DatagramSocket(new InetSocketAddress(ns.b4, 9010)));
+                 DatagramSocket tx = ns.in(ns.a, () -> new DatagramSocket(0))) {
+                rx.setSoTimeout(100);
+                rx.setReceiveBufferSize(1 << 20);
+                for (int i = 0; i < total; i++) {
+                    byte[] b = ((i % 3 == 0 ? "L" : "P") + i).getBytes(StandardCharsets.US_ASCII);
+                    tx.send(new DatagramPacket(b, b.length, InetAddress.getByName(ns.b4), 9010));
+                }
+                long end = System.nanoTime() + 15_000_000_000L;
+                byte[] buf = new byte[100];
+                while (got.size() < total * 2 / 3 && System.nanoTime() < end) {
+                    DatagramPacket p = new DatagramPacket(buf, buf.length);
+                    try {
+                        rx.receive(p);
+                        got.add(new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII));
+                    } catch (SocketTimeoutException e) {
+                        // until the deadline
+                    }
+                }
+                assertTrue(NetnsPair.await(5000, () -> r.packets() == total && r.outstanding() == 0),
+                        "all answered: " + r.packets() + " read, " + r.outstanding() + " outstanding");
+                assertEquals(total * 2 / 3, got.size(), "every pass arrived");
+                assertFalse(got.stream().anyMatch(x -> x.startsWith("L")), "no late drop arrived: " + got.stream().filter(x -> x.startsWith("L")).toList());
+            } finally {
+                later.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void severalQueuesOnSeveralThreads() throws Exception {
+        try (NetnsPair ns = NetnsPair.create()) {
+            Assumptions.assumeTrue(QueueFeatures.xtNfqueue(ns.b), "kernel lacks the xt NFQUEUE target; skipped");
+            for (int q = 4; q <= 5; q++) {
+                ns.exec(ns.b, "iptables", "-w", "-A", "INPUT", "-p", "udp", "--dport", Integer.toString(9000 + q),
+                        "-j", "NFQUEUE", "--queue-num", Integer.toString(q));
+            }
+            Set<String> threads = ConcurrentHashMap.newKeySet();
+            List<Integer> queues = new CopyOnWriteArrayList<>();
+            Diverter d = new Diverter() {
+                public String name() {
+                    return "count";
+                }
+
+                public void divert(DivertedPacket p, Consumer<Verdict> v) {
+                    threads.add(Thread.currentThread().getName());
+                    queues.add(p.queue());
+                    v.accept(Verdict.PASS);
+                }
+            };
+            try (NfQueueReader r4 = NfQueueReader.start(4, d, NfQueueReader.Options.DEFAULT, ns.b);
+                 NfQueueReader r5 = NfQueueReader.start(5, d, NfQueueReader.Options.DEFAULT, ns.b);
+                 DatagramSocket tx = ns.in(ns.a, () -> new DatagramSocket(0))) {
+                for (int i = 0; i < 20; i++) {
+                    byte[] b = ("x" + i).getBytes(StandardCharsets.US_ASCII);
+                    tx.send(new DatagramPacket(b, b.length, InetAddress.getByName(ns.b4), 9004 + (i % 2)));
+                }
+                assertTrue(NetnsPair.await(10_000, () -> r4.packets() == 10 && r5.packets() == 10),
+                        "each queue got its 10 packets: " + r4.packets() + ", " + r5.packets());
+                assertEquals(2, threads.size(), "one thread per queue: " + threads);
+                assertEquals(10, queues.stream().filter(q -> q == 4).count());
+            }
+        }
+    }
+
     private static boolean drain(DatagramSocket rx, Set<String> got) {
         try {
             byte[] buf = new byte[1500];

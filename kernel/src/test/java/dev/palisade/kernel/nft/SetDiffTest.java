@@ -48,6 +48,16 @@ class SetDiffTest {
     }
 
     @Test
+    void coveringDropsPrefixesInsideOthers() {
+        List<SetElement> r = SetDiff.covering(List.of(e("10.1.2.3"), e("10.0.0.0/8"), e("10.1.0.0/16"), e("11.0.0.1"),
+                e("192.0.2.0/24"), e("192.0.2.0/25"), e("192.0.3.0/24"), e("2001:db8::/32"), e("2001:db8::1"),
+                e("::ffff:10.0.0.1"), e("10.0.0.0/8")));
+        assertEquals(List.of("10.0.0.0/8", "11.0.0.1", "192.0.2.0/24", "192.0.3.0/24", IpPrefix.parse("::ffff:10.0.0.1").toString(), "2001:db8::/32"),
+                r.stream().map(x -> x.prefix().toString()).toList());
+        assertEquals(List.of(), SetDiff.covering(List.of()));
+    }
+
+    @Test
     void equalSidesGiveAnEmptyDiff() {
         List<SetElement> s = List.of(e("10.0.0.1"), e("fd00::/8"));
         assertTrue(SetDiff.compute(s, s, 0).isEmpty());
