@@ -82,6 +82,9 @@ public final class PfctlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (PfctlTables.handles(this)) {
+            return new PfctlTables(this).run(spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
         throw new CommandLine.ParameterException(spec.commandLine(), "nothing to do: give -n -f FILE");
     }
 }
