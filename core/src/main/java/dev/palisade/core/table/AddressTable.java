@@ -24,6 +24,11 @@ public final class AddressTable {
     private boolean referenced;
     final PrefixTrie v4 = new PrefixTrie(32);
     final PrefixTrie v6 = new PrefixTrie(128);
+    /** Flat IPv4 lookup index, built once the table holds {@link #INDEX_THRESHOLD} IPv4 entries. */
+    private V4Index v4Index;
+    /** While true (bulk loads), index updates are deferred to {@link #finishBulk()}. */
+    boolean bulk;
+    static final int INDEX_THRESHOLD = 64;
     long cleared;
     long nextExpiry;
     long match;
@@ -102,14 +107,36 @@ public final class AddressTable {
 
     /** Longest-prefix match with negation, as pf's tables answer it. */
     public boolean matches(IpAddress a) {
-        PrefixTrie.Node n = longestNode(a);
+        a = a.unmapV4();
+        if (!a.v6()) return matchesV4((int) a.lo());
+        PrefixTrie.Node n = v6.longest(a.hi(), a.lo());
         return n != null && !n.negated;
     }
 
     /** Hot path for IPv4: no allocation. */
     public boolean matchesV4(int addr) {
+        V4Index ix = v4Index;
+        if (ix != null) return ix.matches(addr, v4);
         PrefixTrie.Node n = v4.longestV4(addr);
         return n != null && !n.negated;
+    }
+
+    private void v4Changed(IpPrefix p) {
+        if (p.v6()) return;
+        if (v4Index == null) {
+            if (v4.size() < INDEX_THRESHOLD) return;
+            v4Index = new V4Index();
+            v4Index.changed(0, 0, v4, true);
+            if (!bulk) v4Index.rebuildDirty(v4);
+            return;
+        }
+        v4Index.changed((int) p.address().lo(), p.length(), v4, bulk);
+    }
+
+    /** Ends a bulk load: builds the deferred index buckets. */
+    void finishBulk() {
+        bulk = false;
+        if (v4Index != null) v4Index.rebuildDirty(v4);
     }
 
     /** Hot path for IPv6 (mapped IPv4 must be unmapped by the caller): no allocation. */
@@ -196,6 +223,7 @@ public final class AddressTable {
         PrefixTrie t = trieFor(p);
         PrefixTrie.Node n = t.insert(hi(p), lo(p), p.length());
         boolean added = !n.present;
+        boolean flipped = !added && n.negated != negated;
         if (added) {
             n.present = true;
             t.markAdded();
@@ -206,14 +234,18 @@ public final class AddressTable {
         n.expires = (int) expires;
         n.origin = origin;
         if (expires != 0 && (nextExpiry == 0 || expires < nextExpiry)) nextExpiry = expires;
+        if (added || flipped) v4Changed(p);
         return added;
     }
 
     boolean remove(IpPrefix p) {
-        return trieFor(p).remove(hi(p), lo(p), p.length());
+        boolean r = trieFor(p).remove(hi(p), lo(p), p.length());
+        if (r) v4Changed(p);
+        return r;
     }
 
     void clearEntries() {
+        v4Index = null;
         v4.clear();
         v6.clear();
         nextExpiry = 0;

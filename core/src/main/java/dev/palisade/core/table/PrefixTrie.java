@@ -99,6 +99,10 @@ final class PrefixTrie {
         return size;
     }
 
+    Node root() {
+        return root;
+    }
+
     static boolean bit(long hi, long lo, int i) {
         return i < 64 ? (hi << i) < 0 : (lo << (i - 64)) < 0;
     }

@@ -99,6 +99,7 @@ public final class TableSet implements Tables {
                     t = new AddressTable(a.table(), TableFlags.PERSIST, a.cleared());
                     tables.put(a.table(), t);
                 }
+                t.bulk = true;
                 if (a.expires() != 0 && a.expires() <= now) {
                     t.remove(a.prefix());
                 } else {
@@ -107,7 +108,10 @@ public final class TableSet implements Tables {
             }
             case Mutation.Delete d -> {
                 AddressTable t = tables.get(d.table());
-                if (t != null) t.remove(d.prefix());
+                if (t != null) {
+                    t.bulk = true;
+                    t.remove(d.prefix());
+                }
             }
             case Mutation.Flush f -> {
                 AddressTable t = tables.get(f.table());
@@ -118,6 +122,11 @@ public final class TableSet implements Tables {
                 if (t != null) t.zero(z.time());
             }
         }
+    }
+
+    /** Ends a replay: builds the lookup indexes deferred while {@link #apply} ran. Call before serving. */
+    public void finishReplay() {
+        for (AddressTable t : tables.values()) t.finishBulk();
     }
 
     // ---- expiry ----------------------------------------------------------------------------

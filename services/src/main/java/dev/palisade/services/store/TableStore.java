@@ -101,6 +101,7 @@ public final class TableStore implements AutoCloseable {
         journal.position(good);
         journalBytes = good;
         if (created) syncDir(dir);
+        into.finishReplay();
         loadStats = new LoadStats(snapRecords, jr[0], truncated, (System.nanoTime() - t0) / 1_000_000);
     }
 
