@@ -130,7 +130,13 @@ public final class AddressTable {
             if (!bulk) v4Index.rebuildDirty(v4);
             return;
         }
-        v4Index.changed((int) p.address().lo(), p.length(), v4, bulk);
+        int addr = (int) p.address().lo();
+        if (p.length() == 32 && !bulk) {
+            PrefixTrie.Node n = v4.longestV4(addr);
+            v4Index.hostChanged(addr, n != null && !n.negated, v4);
+        } else {
+            v4Index.changed(addr, p.length(), v4, bulk);
+        }
     }
 
     /** Ends a bulk load: builds the deferred index buckets. */

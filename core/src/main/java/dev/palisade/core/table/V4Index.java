@@ -70,6 +70,43 @@ final class V4Index {
         }
     }
 
+    /**
+     * A host entry ({@code /32}) changed so that the answer for {@code addr}
+     * is now {@code value}: only the flip points at the address and the one
+     * after it can change, so this costs one search and one array copy,
+     * whatever the size of the bucket (dense bans in one /16 stay cheap).
+     */
+    void hostChanged(int addr, boolean value, PrefixTrie trie) {
+        int b = addr >>> 16;
+        if (anyDirty && (dirty[b >>> 6] & (1L << b)) != 0) return;
+        if (matches(addr, trie) == value) return;
+        int x = addr & 0xffff;
+        char[] t = toggle(buckets[b], x);
+        if (x < 0xffff) t = toggle(t, x + 1);
+        buckets[b] = t.length == 0 ? EMPTY : t;
+    }
+
+    private static char[] toggle(char[] t, int pos) {
+        int l = 0;
+        int h = t.length;
+        while (l < h) {
+            int mid = (l + h) >>> 1;
+            if (t[mid] < pos) l = mid + 1;
+            else h = mid;
+        }
+        if (l < t.length && t[l] == pos) {
+            char[] r = new char[t.length - 1];
+            System.arraycopy(t, 0, r, 0, l);
+            System.arraycopy(t, l + 1, r, l, t.length - l - 1);
+            return r;
+        }
+        char[] r = new char[t.length + 1];
+        System.arraycopy(t, 0, r, 0, l);
+        r[l] = (char) pos;
+        System.arraycopy(t, l, r, l + 1, t.length - l);
+        return r;
+    }
+
     void clear() {
         Arrays.fill(buckets, EMPTY);
         Arrays.fill(dirty, 0);
