@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +53,7 @@ class KillNineTest {
         while (call(socket, new ControlRequest("ping", null, null, false, false, 0, List.of())).rc != 0) {
             if (!p.isAlive()) fail("palisaded exited with " + p.exitValue() + ": " + Files.readString(log));
             if (System.nanoTime() > deadline) fail("palisaded not ready within 60 s: " + Files.readString(log));
-            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000); // poll the condition, bounded by the deadline
+            LockSupport.parkNanos(20_000_000); // poll the condition, bounded by the deadline
         }
         return p;
     }
@@ -89,7 +90,7 @@ class KillNineTest {
             }));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (acked.size() < 1500 && System.nanoTime() < deadline) java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        while (acked.size() < 1500 && System.nanoTime() < deadline) LockSupport.parkNanos(1_000_000);
         d.destroyForcibly(); // SIGKILL
         assertTrue(d.waitFor(30, TimeUnit.SECONDS), "palisaded did not die on SIGKILL");
         assertEquals(137, d.exitValue(), "killed by SIGKILL");
