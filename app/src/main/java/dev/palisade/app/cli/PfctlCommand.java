@@ -87,6 +87,10 @@ public final class PfctlCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() {
+        // Table commands first: with -t/-T, -f names a file of addresses, not a ruleset.
+        if (PfctlTables.handles(this)) {
+            return new PfctlTables(this).run(spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
         if (file != null && noAction) {
             return new PfctlRules(file, verbosity(), quiet, optimizer, defines, hostProfile)
                     .run(System.in, System.out, System.err);
@@ -95,9 +99,8 @@ public final class PfctlCommand implements Callable<Integer> {
             System.err.println("pfctl: loading rules (-f without -n) is not supported yet: use -n to check them");
             return 1;
         }
-        if (table != null || tableCommand != null || show != null || !kill.isEmpty() || flush != null
-                || enable || disable) {
-            System.err.println("pfctl: this mode is not supported yet (only -n -f FILE is)");
+        if (show != null || !kill.isEmpty() || flush != null || enable || disable) {
+            System.err.println("pfctl: this mode is not supported yet (supported: -n -f FILE, -t/-T, -s Tables)");
             return 1;
         }
         throw new CommandLine.ParameterException(spec.commandLine(), "nothing to do: give -n -f FILE");
