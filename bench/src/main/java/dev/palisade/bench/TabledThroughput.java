@@ -21,7 +21,9 @@ import java.util.Random;
  * is datagrams applied per second, counted by the server, from the first
  * send to the last apply. The sender keeps at most {@code window} datagrams
  * ahead of the server's receive counter, so that the kernel's socket buffer
- * does not drop (drops are reported anyway).
+ * does not drop (drops are reported anyway). It also prints the process's CPU
+ * time (sender and server together), since on a shared machine the wall-clock
+ * figure depends on the other load.
  *
  * <p>Run: {@code java -cp bench/target/benchmarks.jar dev.palisade.bench.TabledThroughput [COUNT] [VERSION] [LANES]}
  * (defaults 1000000, 2, 16). Target (issue 6): at least 100000/s.
@@ -60,6 +62,10 @@ public final class TabledThroughput {
              DatagramChannel ch = DatagramChannel.open()) {
             ch.connect(server.localAddress());
             TabledCounters c = server.counters();
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpu0 = os.getProcessCpuTime();
+            long sender0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             ByteBuffer buf = ByteBuffer.allocateDirect(TabledCodec.V3_SIZE);
             for (int i = 0; i < count; i++) {
@@ -77,10 +83,15 @@ public final class TabledThroughput {
             }
             server.awaitIdle(10_000);
             long t1 = System.nanoTime();
+            double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
+            double senderSeconds = (threads.getCurrentThreadCpuTime() - sender0) / 1e9;
             double seconds = (t1 - t0) / 1e9;
             long applied = c.appliedTotal();
             System.out.printf("version %d, lanes %d: %d sent, %d received, %d applied, %d rejected, %d in table, %.2f s: %.0f applied/s%n",
                     version, lanes, count, c.received(), applied, c.rejectedTotal(), tables.size("bench"), seconds, applied / seconds);
+            System.out.printf("process CPU %.2f s (sender thread %.2f s, server and JVM %.2f s): %.0f applied per server CPU-second;"
+                    + " load average %.1f on %d CPUs%n", cpuSeconds, senderSeconds, cpuSeconds - senderSeconds,
+                    applied / (cpuSeconds - senderSeconds), os.getSystemLoadAverage(), os.getAvailableProcessors());
             if (c.rejectedTotal() != 0) System.out.println("rejections: " + c);
         }
     }

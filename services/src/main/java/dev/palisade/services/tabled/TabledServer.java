@@ -19,6 +19,10 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Clock;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -38,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * the receive thread would run at one command per commit. Accepted add and
  * delete commands go instead to one of {@code lanes} virtual threads, chosen
  * by (table, prefix): commands for the same entry stay in order, the rest
- * commit together. A flush waits until every lane is idle and runs alone,
+ * commit together. They are handed over in batches of up to 64 (a batch
+ * leaves when full or when the socket has nothing more to read), because
+ * waking a thread per datagram cost more than verifying it. A flush waits until every lane is idle and runs alone,
  * so it is ordered against everything before and after it. When a lane's
  * queue is full the receive thread waits: the kernel's socket buffer absorbs
  * the burst, then drops (counted by the kernel, not here). With
@@ -61,7 +67,7 @@ public final class TabledServer implements AutoCloseable {
      * @param createTables create a missing table on add
      * @param verbose      log every applied command (pftabled's {@code -v})
      * @param lanes        virtual threads applying commands; 0 to apply on the receive thread
-     * @param queuePerLane commands waiting per lane before the receive thread waits
+     * @param queuePerLane commands waiting per lane (in batches of 64) before the receive thread waits
      */
     public record Settings(InetSocketAddress bind, boolean createTables, boolean verbose, int lanes, int queuePerLane) {
         public Settings {
@@ -92,7 +98,7 @@ public final class TabledServer implements AutoCloseable {
         }
     }
 
-    private record Work(TableCommand command, IpAddress peer, int version) {}
+    private record Work(TableCommand command, IpAddress peer, Origin origin, int version) {}
 
     private final TabledProtocol protocol;
     private final TabledApplier applier;
@@ -102,7 +108,10 @@ public final class TabledServer implements AutoCloseable {
     private final TabledCounters counters = new TabledCounters();
     private final LogLimiter logLimiter = new LogLimiter(20, 10_000);
     private final AtomicLong pending = new AtomicLong();
-    private final BlockingQueue<Work>[] queues;
+    private static final int BATCH = 64;
+    private final BlockingQueue<List<Work>>[] queues;
+    private final List<Work>[] batches; // receive thread only
+    private final Selector selector;
     private final Thread[] laneThreads;
     private final Thread receiver;
     private volatile boolean closed;
@@ -113,13 +122,20 @@ public final class TabledServer implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.channel = open(settings.bind());
+        this.channel.configureBlocking(false);
+        this.selector = Selector.open();
+        this.channel.register(selector, SelectionKey.OP_READ);
         @SuppressWarnings("unchecked")
-        BlockingQueue<Work>[] q = new BlockingQueue[settings.lanes()];
+        BlockingQueue<List<Work>>[] q = new BlockingQueue[settings.lanes()];
         this.queues = q;
+        @SuppressWarnings("unchecked")
+        List<Work>[] b = new List[settings.lanes()];
+        this.batches = b;
         this.laneThreads = new Thread[settings.lanes()];
         for (int i = 0; i < settings.lanes(); i++) {
-            queues[i] = new ArrayBlockingQueue<>(settings.queuePerLane());
-            BlockingQueue<Work> queue = queues[i];
+            queues[i] = new ArrayBlockingQueue<>(Math.max(1, settings.queuePerLane() / BATCH));
+            batches[i] = new ArrayList<>(BATCH);
+            BlockingQueue<List<Work>> queue = queues[i];
             laneThreads[i] = Thread.ofVirtual().name("pftabled-lane-" + i).start(() -> lane(queue));
         }
         this.receiver = Thread.ofPlatform().name("pftabled-receive").daemon(true).start(this::receiveLoop);
@@ -195,14 +211,21 @@ public final class TabledServer implements AutoCloseable {
             try {
                 buf.clear();
                 from = (InetSocketAddress) channel.receive(buf);
-            } catch (ClosedChannelException e) {
+                if (from == null) { // drained: hand out what is batched, then wait for the next datagram
+                    handOffAll();
+                    selector.select();
+                    selector.selectedKeys().clear();
+                    continue;
+                }
+            } catch (ClosedChannelException | java.nio.channels.ClosedSelectorException e) {
                 break;
             } catch (IOException e) {
                 if (closed) break;
                 warn(null, "receive failed: " + e.getMessage());
                 continue;
+            } catch (InterruptedException e) {
+                break;
             }
-            if (from == null) continue;
             buf.flip();
             int len = buf.remaining();
             buf.get(bytes, 0, len);
@@ -215,15 +238,31 @@ public final class TabledServer implements AutoCloseable {
                 break;
             }
         }
+        try {
+            handOffAll();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
+
+    // the last sender, its address and its origin: a busy client sends many datagrams in a row
+    // (the channel hands back the same InetSocketAddress object while the sender does not change)
+    private InetSocketAddress lastFrom;
+    private IpAddress lastPeer;
+    private Origin lastOrigin;
 
     private void handle(byte[] bytes, int len, InetSocketAddress from) throws InterruptedException {
         counters.countReceived();
-        IpAddress peer = IpAddress.ofBytes(from.getAddress().getAddress()).unmapV4();
+        if (from != lastFrom) {
+            lastPeer = IpAddress.ofBytes(from.getAddress().getAddress()).unmapV4();
+            lastOrigin = new Origin.Pftabled(lastPeer.toString());
+            lastFrom = from;
+        }
+        IpAddress peer = lastPeer;
         TabledDecision decision = protocol.handle(bytes, 0, len, peer, clock.millis());
         switch (decision) {
             case TabledDecision.Rejected r -> rejected(r.reason(), r.detail(), peer);
-            case TabledDecision.Accepted a -> dispatch(new Work(a.command(), peer, a.version()));
+            case TabledDecision.Accepted a -> dispatch(new Work(a.command(), peer, lastOrigin, a.version()));
         }
     }
 
@@ -233,40 +272,58 @@ public final class TabledServer implements AutoCloseable {
             return;
         }
         if (w.command().op() == TabledOp.FLUSH) {
+            handOffAll();
             while (pending.get() != 0) LockSupport.parkNanos(50_000);
             apply(w);
             return;
         }
         int h = w.command().table().hashCode() * 31 + w.command().prefix().hashCode();
+        int lane = Math.floorMod(h ^ (h >>> 16), queues.length);
         pending.incrementAndGet();
-        queues[Math.floorMod(h ^ (h >>> 16), queues.length)].put(w);
+        List<Work> batch = batches[lane];
+        batch.add(w);
+        if (batch.size() >= BATCH) handOff(lane);
     }
 
-    private void lane(BlockingQueue<Work> queue) {
+    /** Gives a lane its batch (the receive thread waits when the lane is BATCHES_PER_LANE batches behind). */
+    private void handOff(int lane) throws InterruptedException {
+        List<Work> batch = batches[lane];
+        if (batch.isEmpty()) return;
+        batches[lane] = new ArrayList<>(BATCH);
+        queues[lane].put(batch);
+    }
+
+    private void handOffAll() throws InterruptedException {
+        for (int i = 0; i < batches.length; i++) handOff(i);
+    }
+
+    private void lane(BlockingQueue<List<Work>> queue) {
         while (true) {
-            Work w;
+            List<Work> batch;
             try {
-                w = queue.poll(100, TimeUnit.MILLISECONDS);
+                batch = queue.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
-            if (w == null) {
+            if (batch == null) {
                 if (closed) return;
                 continue;
             }
-            try {
-                apply(w);
-            } catch (RuntimeException e) {
-                counters.countInternalError();
-                log.error("pftabled: internal error applying {} from {}", w.command(), w.peer(), e);
-            } finally {
-                pending.decrementAndGet();
+            for (Work w : batch) {
+                try {
+                    apply(w);
+                } catch (RuntimeException e) {
+                    counters.countInternalError();
+                    log.error("pftabled: internal error applying {} from {}", w.command(), w.peer(), e);
+                } finally {
+                    pending.decrementAndGet();
+                }
             }
         }
     }
 
     private void apply(Work w) {
-        TabledApplier.Result result = applier.apply(w.command(), new Origin.Pftabled(w.peer().toString()), clock.instant());
+        TabledApplier.Result result = applier.apply(w.command(), w.origin(), clock.instant());
         switch (result) {
             case TabledApplier.Done d -> {
                 counters.countApplied(d.effect());
@@ -309,6 +366,7 @@ public final class TabledServer implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        selector.wakeup();
         try {
             channel.close();
         } catch (IOException e) {
@@ -319,6 +377,11 @@ public final class TabledServer implements AutoCloseable {
             for (Thread t : laneThreads) t.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            log.warn("pftabled: closing the selector: {}", e.getMessage());
         }
     }
 }
