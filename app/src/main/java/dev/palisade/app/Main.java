@@ -2,6 +2,8 @@ package dev.palisade.app;
 
 import dev.palisade.app.cli.DaemonCommand;
 import dev.palisade.app.cli.PfctlCommand;
+import dev.palisade.app.cli.PftabledClientCommand;
+import dev.palisade.app.cli.PftabledCommand;
 import dev.palisade.app.cli.WhyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +13,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "An OpenBSD-PF-style firewall for Linux: pf.conf, tables, divert, and PF's daemons.",
-        subcommands = {PfctlCommand.class, DaemonCommand.class, WhyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PfctlCommand.class, DaemonCommand.class, WhyCommand.class, PftabledCommand.class, PftabledClientCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,98 @@
+package dev.palisade.bench;
+
+import dev.palisade.core.net.IpAddress;
+import dev.palisade.core.net.IpPrefix;
+import dev.palisade.core.tabled.TableCommand;
+import dev.palisade.core.tabled.TabledCodec;
+import dev.palisade.core.tabled.TabledConfig;
+import dev.palisade.core.tabled.TabledKeys;
+import dev.palisade.services.tabled.TabledCounters;
+import dev.palisade.services.tabled.TabledServer;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.time.Clock;
+import java.util.Random;
+
+/**
+ * End-to-end pftabled throughput: valid, distinct, signed datagrams sent over
+ * loopback UDP to a {@link TabledServer}, which verifies each (MAC, window,
+ * replay cache) and applies it to an in-memory {@link MapTables}. The figure
+ * is datagrams applied per second, counted by the server, from the first
+ * send to the last apply. The sender keeps at most {@code window} datagrams
+ * ahead of the server's receive counter, so that the kernel's socket buffer
+ * does not drop (drops are reported anyway). It also prints the process's CPU
+ * time (sender and server together), since on a shared machine the wall-clock
+ * figure depends on the other load.
+ *
+ * <p>Run: {@code java -cp bench/target/benchmarks.jar dev.palisade.bench.TabledThroughput [COUNT] [VERSION] [LANES]}
+ * (defaults 1000000, 2, 16). Target (issue 6): at least 100000/s.
+ */
+public final class TabledThroughput {
+
+    public static void main(String[] args) throws Exception {
+        int count = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int version = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int lanes = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+        int window = 4096;
+
+        byte[] keyBytes = new byte[32];
+        new Random(1).nextBytes(keyBytes);
+        TabledKeys keys = TabledKeys.fromKeyFile(keyBytes, "bench");
+        long now = System.currentTimeMillis() / 1000;
+        System.out.printf("signing %d version %d datagrams...%n", count, version);
+        byte[][] datagrams = new byte[count][];
+        byte[] nonce = new byte[16];
+        for (int i = 0; i < count; i++) {
+            IpPrefix p = IpPrefix.host(IpAddress.ofV4(0x0a000000 | i));
+            TableCommand c = TableCommand.add("bench", p);
+            if (version == 3) {
+                nonce[0] = (byte) i;
+                datagrams[i] = TabledCodec.encodeV3(c, now, nonce, keys.v3Key());
+            } else {
+                datagrams[i] = TabledCodec.encodeV2(c, now, keys.v2Key());
+            }
+        }
+
+        MapTables tables = new MapTables();
+        tables.create("bench");
+        TabledConfig config = TabledConfig.defaults(keys).withRate(0, 0).withReplayCapacity(Math.max(count, 1));
+        TabledServer.Settings settings = TabledServer.Settings.of(0).withBind(new InetSocketAddress("127.0.0.1", 0)).withLanes(lanes);
+        try (TabledServer server = TabledServer.start(config, settings, tables, Clock.systemUTC());
+             DatagramChannel ch = DatagramChannel.open()) {
+            ch.connect(server.localAddress());
+            TabledCounters c = server.counters();
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpu0 = os.getProcessCpuTime();
+            long sender0 = threads.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            ByteBuffer buf = ByteBuffer.allocateDirect(TabledCodec.V3_SIZE);
+            for (int i = 0; i < count; i++) {
+                while (i - c.received() > window) java.util.concurrent.locks.LockSupport.parkNanos(20_000); // 2 cores: do not spin
+                buf.clear();
+                buf.put(datagrams[i]).flip();
+                ch.write(buf);
+            }
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            long lastReceived = -1;
+            while (c.appliedTotal() + c.rejectedTotal() < c.received() || c.received() != lastReceived) {
+                lastReceived = c.received();
+                if (c.appliedTotal() + c.rejectedTotal() >= count || System.nanoTime() > deadline) break;
+                Thread.sleep(1);
+            }
+            server.awaitIdle(10_000);
+            long t1 = System.nanoTime();
+            double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
+            double senderSeconds = (threads.getCurrentThreadCpuTime() - sender0) / 1e9;
+            double seconds = (t1 - t0) / 1e9;
+            long applied = c.appliedTotal();
+            System.out.printf("version %d, lanes %d: %d sent, %d received, %d applied, %d rejected, %d in table, %.2f s: %.0f applied/s%n",
+                    version, lanes, count, c.received(), applied, c.rejectedTotal(), tables.size("bench"), seconds, applied / seconds);
+            System.out.printf("process CPU %.2f s (sender thread %.2f s, server and JVM %.2f s): %.0f applied per server CPU-second;"
+                    + " load average %.1f on %d CPUs%n", cpuSeconds, senderSeconds, cpuSeconds - senderSeconds,
+                    applied / (cpuSeconds - senderSeconds), os.getSystemLoadAverage(), os.getAvailableProcessors());
+            if (c.rejectedTotal() != 0) System.out.println("rejections: " + c);
+        }
+    }
+}
