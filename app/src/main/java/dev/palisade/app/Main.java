@@ -1,5 +1,8 @@
 package dev.palisade.app;
 
+import dev.palisade.app.cli.BofhDivertCommand;
+import dev.palisade.app.cli.DnsblDivertCommand;
+import dev.palisade.app.cli.IblockCommand;
 import dev.palisade.app.cli.PfctlCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -9,7 +12,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "An OpenBSD-PF-style firewall for Linux: pf.conf, tables, divert, and PF's daemons.",
-        subcommands = {PfctlCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PfctlCommand.class, BofhDivertCommand.class, DnsblDivertCommand.class, IblockCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
