@@ -139,5 +139,11 @@ class TripwireTest {
         PacketFields f = PacketFields.decode(Syn.of("2001:db8::2", 5, "2001:db8::1", 6));
         assertEquals(new PacketFields(IpAddress.parse("2001:db8::2"), IpAddress.parse("2001:db8::1"), 6, 5, 6), f);
         assertNull(PacketFields.decode(new byte[] {0x10}));
+        // cut after the IP header: the address is still there to ban
+        PacketFields cut = PacketFields.decode(java.util.Arrays.copyOf(Syn.of("198.51.100.7", 1, "192.0.2.1", 23), 20));
+        assertNotNull(cut);
+        assertEquals(IpAddress.parse("198.51.100.7"), cut.src());
+        assertEquals(-1, cut.srcPort());
+        assertEquals("198.51.100.7 -> 192.0.2.1", cut.flow());
     }
 }
