@@ -134,7 +134,7 @@ public final class DnsblDivertCommand implements Callable<Integer> {
                 return 1;
             }
             AutoCloseable queue = SeedWiring.serveDivert(c.port(), gate);
-            return SeedArgs.runUntilStopped(queue, banner, executor::shutdownNow);
+            return SeedArgs.runUntilStopped(queue, gate, banner, executor::shutdownNow);
         } catch (SeedWiring.Unavailable e) {
             return SeedArgs.unavailable(spec, e);
         }

@@ -47,12 +47,13 @@ import org.slf4j.LoggerFactory;
  *   <li>Table writes go through a {@link Banner}; the pending entry stays
  *       until the write is done, so packets arriving in between get the
  *       decided verdict without a new lookup.</li>
- *   <li>A zone that keeps failing is backed off ({@link ZoneHealth}).</li>
+ *   <li>A zone that keeps failing (5 failures in a row over at least twice the
+ *       timeout) is backed off for 10 s, doubling up to 5 min ({@link ZoneHealth}).</li>
  * </ul>
  * Memory: at most {@code maxPendingSources} entries and {@code maxWaitingTotal}
  * waiting verdicts.
  */
-public final class DnsblGate implements Diverter {
+public final class DnsblGate implements Diverter, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger("palisade.dnsbl");
 
@@ -177,7 +178,7 @@ public final class DnsblGate implements Diverter {
         this.resolver = new DnsblResolver(config.resolver(), config.timeout(), config.codes(), executor);
         this.health = new ZoneHealth[config.zones().size()];
         for (int i = 0; i < health.length; i++) {
-            health[i] = new ZoneHealth(config.zones().get(i), 5, 10_000_000_000L, 300_000_000_000L);
+            health[i] = new ZoneHealth(config.zones().get(i), 5, 2 * config.timeout().toNanos(), 10_000_000_000L, 300_000_000_000L);
         }
         this.failVerdict = config.dropOnFailure() ? Verdict.DROP : Verdict.PASS;
         this.failWhy = config.dropOnFailure() ? "drop" : "pass";
@@ -187,6 +188,12 @@ public final class DnsblGate implements Diverter {
     @Override
     public String name() {
         return "dnsbl";
+    }
+
+    /** Closes the DNS sockets: lookups in flight fail and their packets get the failure verdict. */
+    @Override
+    public void close() {
+        resolver.close();
     }
 
     /** Sources being looked up now. */
@@ -218,16 +225,20 @@ public final class DnsblGate implements Diverter {
             return;
         }
         IpAddress src = f.src();
-        if (tables.matches(config.blackTable(), src)) {
-            answer(verdict, Verdict.DROP, "black");
-            return;
-        }
-        if (tables.matches(config.cacheTable(), src)) {
-            answer(verdict, Verdict.PASS, "cache");
-            return;
-        }
         while (true) {
+            // The pending entry first, the tables second: an entry is removed only after its
+            // table write, so "no entry" followed by "not in the tables" means no verdict yet.
             Pending p = pending.get(src);
+            if (p == null) {
+                if (tables.matches(config.blackTable(), src)) {
+                    answer(verdict, Verdict.DROP, "black");
+                    return;
+                }
+                if (tables.matches(config.cacheTable(), src)) {
+                    answer(verdict, Verdict.PASS, "cache");
+                    return;
+                }
+            }
             if (p != null) {
                 Verdict decided;
                 synchronized (p) {

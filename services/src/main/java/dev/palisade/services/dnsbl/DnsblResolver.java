@@ -21,10 +21,14 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
+import org.xbill.DNS.io.IoClientFactory;
+import org.xbill.DNS.io.TcpIoClient;
+import org.xbill.DNS.io.UdpIoClient;
 
 /**
  * Asks one resolver about a source in one zone, asynchronously (dnsjava's
- * NIO UDP client: one selector thread for every query in flight), and turns
+ * SimpleResolver over {@link SharedUdpClient}: a few long-lived sockets for
+ * every query in flight), and turns
  * whatever happens into a {@link DnsblAnswer}: never an exception.
  *
  * <p>The query is a plain recursive A query for the RFC 5782 name; the
@@ -33,13 +37,14 @@ import org.xbill.DNS.Type;
  * unreachable resolver are failed lookups; A answers are classified by
  * {@link ReturnCodes}.
  */
-public final class DnsblResolver {
+public final class DnsblResolver implements AutoCloseable {
 
     private final SimpleResolver resolver;
     private final Duration timeout;
     private final ReturnCodes codes;
     private final Executor executor;
     private final InetSocketAddress address;
+    private final SharedUdpClient udp;
 
     /**
      * @param address  the resolver's address and port
@@ -54,6 +59,25 @@ public final class DnsblResolver {
         this.executor = Objects.requireNonNull(executor, "executor");
         this.resolver = new SimpleResolver(address);
         resolver.setTimeout(timeout);
+        IoClientFactory dnsjava = resolver.getIoClientFactory();
+        this.udp = new SharedUdpClient(4, address.getAddress() instanceof java.net.Inet6Address);
+        resolver.setIoClientFactory(new IoClientFactory() {
+            @Override
+            public TcpIoClient createOrGetTcpClient() {
+                return dnsjava.createOrGetTcpClient(); // truncated answers: dnsjava's TCP client
+            }
+
+            @Override
+            public UdpIoClient createOrGetUdpClient() {
+                return udp;
+            }
+        });
+    }
+
+    /** Closes the query sockets; lookups in flight fail. */
+    @Override
+    public void close() {
+        udp.close();
     }
 
     public InetSocketAddress address() {
@@ -99,6 +123,7 @@ public final class DnsblResolver {
         String reason;
         if (c instanceof TimeoutException || c instanceof java.net.SocketTimeoutException) reason = "timeout";
         else if (c instanceof PortUnreachableException) reason = "resolver unreachable";
+        else if (c instanceof java.nio.channels.ClosedChannelException) reason = "gate closed";
         else reason = c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
         return new DnsblAnswer.LookupFailed(zone, reason);
     }

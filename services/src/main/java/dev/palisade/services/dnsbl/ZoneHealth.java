@@ -8,7 +8,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why: a dead or refusing zone otherwise costs a full timeout for every
  * new source, and with fail-open that is pure delay. After
- * {@code threshold} consecutive failures the zone is skipped (its answer is
+ * {@code threshold} consecutive failures spread over at least
+ * {@code minStreakNanos} (so that a burst of timeouts that all expire in the
+ * same millisecond, while other queries are answered, does not count as a
+ * dead zone) the zone is skipped (its answer is
  * "failed, backed off", at once) for a period that starts at
  * {@code initialBackoffNanos} and doubles on each failed probe up to
  * {@code maxBackoffNanos}; after the period one lookup probes it. Entering
@@ -22,13 +25,16 @@ final class ZoneHealth {
     private final int threshold;
     private final long initialBackoffNanos;
     private final long maxBackoffNanos;
+    private final long minStreakNanos;
+    private long streakStart;
     private int consecutiveFailures;
     private long backoffNanos;
     private long until;
     private boolean backedOff;
     private String lastReason = "";
 
-    ZoneHealth(String zone, int threshold, long initialBackoffNanos, long maxBackoffNanos) {
+    ZoneHealth(String zone, int threshold, long minStreakNanos, long initialBackoffNanos, long maxBackoffNanos) {
+        this.minStreakNanos = minStreakNanos;
         this.zone = zone;
         this.threshold = threshold;
         this.initialBackoffNanos = initialBackoffNanos;
@@ -52,9 +58,9 @@ final class ZoneHealth {
     }
 
     synchronized void failure(long now, String reason) {
-        consecutiveFailures++;
+        if (consecutiveFailures++ == 0) streakStart = now;
         lastReason = reason;
-        if (consecutiveFailures < threshold) return;
+        if (consecutiveFailures < threshold || now - streakStart < minStreakNanos) return;
         backoffNanos = backoffNanos == 0 ? initialBackoffNanos : Math.min(maxBackoffNanos, backoffNanos * 2);
         until = now + backoffNanos;
         if (!backedOff) {

@@ -65,6 +65,7 @@ class DnsblGateTest {
 
     @AfterEach
     void close() throws InterruptedException {
+        gates.forEach(DnsblGate::close);
         banner.close();
         executor.shutdownNow();
         executor.awaitTermination(5, TimeUnit.SECONDS);
@@ -76,8 +77,12 @@ class DnsblGateTest {
                 .withZones(List.of("test.dnsbl", "two.dnsbl")).withTimeout(Duration.ofMillis(500));
     }
 
+    final List<DnsblGate> gates = new ArrayList<>();
+
     DnsblGate gate(DnsblGate.Config c) {
-        return new DnsblGate(c, tables, banner, metrics, Clock.systemUTC(), executor);
+        DnsblGate g = new DnsblGate(c, tables, banner, metrics, Clock.systemUTC(), executor);
+        gates.add(g);
+        return g;
     }
 
     static CompletableFuture<Verdict> send(DnsblGate g, String src, int sport) {
@@ -180,7 +185,8 @@ class DnsblGateTest {
         List<CompletableFuture<Verdict>> fs = new ArrayList<>();
         for (int i = 0; i < 20; i++) fs.add(send(g, "127.0.0.2", 5000 + i));
         for (var f : fs) assertEquals(Verdict.DROP, get(f));
-        assertEquals(1, lookups("test.dnsbl", "listed"), "one query for 20 packets");
+        assertEquals(1, lookups("test.dnsbl", "listed"), () -> "one query for 20 packets; packets: " + metrics.dnsblPackets.collect().getDataPoints().stream()
+                .map(d -> d.getLabels() + "=" + d.getValue()).toList() + " logs " + logs.lines() + " tables " + tables.addCalls);
         Await.until(Duration.ofSeconds(5), () -> lookups("two.dnsbl", "not_listed") == 1, () -> "zone two asked once");
         assertEquals(1, logs.lines().stream().filter(l -> l.startsWith("DNSBL")).count());
     }

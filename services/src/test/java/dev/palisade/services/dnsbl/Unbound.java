@@ -55,7 +55,7 @@ final class Unbound implements AutoCloseable {
                 .append("  access-control: 127.0.0.0/8 allow\n")
                 .append("  module-config: \"iterator\"\n")
                 .append("  outgoing-range: 64\n  num-queries-per-thread: 4096\n")
-                .append("  ratelimit: 0\n  ip-ratelimit: 0\n");
+                .append("  ratelimit: 0\n  ip-ratelimit: 0\n  so-rcvbuf: 4m\n");
         for (var z : zones.entrySet()) {
             c.append("  local-zone: \"").append(z.getKey()).append(".\" static\n");
             for (String r : z.getValue()) {
