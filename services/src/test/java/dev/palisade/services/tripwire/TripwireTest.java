@@ -134,6 +134,43 @@ class TripwireTest {
                 .getMessage().contains("positive"));
     }
 
+    /** A SYN made by the kernel (a connect to a closed loopback port), captured with tcpdump. */
+    static byte[] kernelSyn(String host, int port) throws Exception {
+        return dev.palisade.services.Capture.first("lo", "tcp dst port " + port, () -> {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(java.net.InetAddress.ofLiteral(host), port), 2000);
+            } catch (java.io.IOException refused) {
+                // nothing listens there: the kernel answers the SYN with a reset
+            }
+        });
+    }
+
+    @Test
+    void kernelMadeSynsFromBothFamiliesAreBanned() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.palisade.services.Capture.available(),
+                "needs root and tcpdump to capture real SYNs: skipped");
+        int port = freePort();
+        byte[] v4 = kernelSyn("127.0.0.1", port);
+        byte[] v6 = kernelSyn("::1", port);
+        PacketFields f4 = PacketFields.decode(v4), f6 = PacketFields.decode(v6);
+        assertEquals(port, f4.dstPort());
+        assertEquals(port, f6.dstPort());
+        Tripwire t = new Tripwire(new Tripwire.Config(7000, "bofh", null, false), tables, banner, metrics, clock);
+        assertEquals(Verdict.DROP, divert(t, v4));
+        assertEquals(Verdict.DROP, divert(t, v6));
+        Await.until(DEADLINE, () -> tables.matches("bofh", IpAddress.parse("127.0.0.1")) && tables.matches("bofh", IpAddress.parse("::1")),
+                () -> "both banned");
+        Await.until(DEADLINE, () -> logs.lines().containsAll(List.of(
+                "127.0.0.1:" + f4.srcPort() + " -> 127.0.0.1:" + port, "[::1]:" + f6.srcPort() + " -> [::1]:" + port)),
+                () -> "log lines, got " + logs.lines());
+    }
+
+    static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
     @Test
     void decoderReadsBothFamilies() {
         PacketFields f = PacketFields.decode(Syn.of("2001:db8::2", 5, "2001:db8::1", 6));
