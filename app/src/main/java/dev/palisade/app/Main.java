@@ -1,6 +1,9 @@
 package dev.palisade.app;
 
+import dev.palisade.app.cli.BofhDivertCommand;
 import dev.palisade.app.cli.DaemonCommand;
+import dev.palisade.app.cli.DnsblDivertCommand;
+import dev.palisade.app.cli.IblockCommand;
 import dev.palisade.app.cli.PfctlCommand;
 import dev.palisade.app.cli.PftabledClientCommand;
 import dev.palisade.app.cli.PftabledCommand;
@@ -13,7 +16,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "An OpenBSD-PF-style firewall for Linux: pf.conf, tables, divert, and PF's daemons.",
-        subcommands = {PfctlCommand.class, DaemonCommand.class, WhyCommand.class, PftabledCommand.class, PftabledClientCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PfctlCommand.class, DaemonCommand.class, WhyCommand.class, PftabledCommand.class, PftabledClientCommand.class, BofhDivertCommand.class, DnsblDivertCommand.class, IblockCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
