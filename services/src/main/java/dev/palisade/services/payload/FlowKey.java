@@ -7,14 +7,14 @@ import dev.palisade.core.divert.PacketView;
  * {@link java.net.InetAddress}, no strings): the key of the payload
  * diverters' per-flow tables.
  */
-public record FlowKey(long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int protocol) {
+public record FlowKey(boolean v6, long srcHi, long srcLo, long dstHi, long dstLo, int srcPort, int dstPort, int protocol) {
 
     public static FlowKey of(PacketView p) {
-        return new FlowKey(p.srcHi(), p.srcLo(), p.dstHi(), p.dstLo(), p.srcPort(), p.dstPort(), p.protocol());
+        return new FlowKey(p.ipVersion() == 6, p.srcHi(), p.srcLo(), p.dstHi(), p.dstLo(), p.srcPort(), p.dstPort(), p.protocol());
     }
 
     /** The key of the other direction. */
     public FlowKey reversed() {
-        return new FlowKey(dstHi, dstLo, srcHi, srcLo, dstPort, srcPort, protocol);
+        return new FlowKey(v6, dstHi, dstLo, srcHi, srcLo, dstPort, srcPort, protocol);
     }
 }
