@@ -58,8 +58,20 @@ public final class DiverterConfigParser {
         DiverterConfigParser p = new DiverterConfigParser(source);
         p.lex(text, firstLine);
         List<DiverterConfig> out = p.blocks();
-        if (!p.errors.isEmpty()) throw new DiverterConfigException(p.errors);
+        if (!p.errors.isEmpty()) {
+            // Lexer and parser errors in file order (the sort is stable).
+            int skip = source.length() + 1;
+            p.errors.sort(java.util.Comparator.comparingInt(e -> lineOf(e, skip)));
+            throw new DiverterConfigException(p.errors);
+        }
         return out;
+    }
+
+    private static int lineOf(String error, int skip) {
+        int i = skip;
+        int v = 0;
+        while (i < error.length() && Character.isDigit(error.charAt(i))) v = v * 10 + (error.charAt(i++) - '0');
+        return v;
     }
 
     /** Exactly one block. */
@@ -197,6 +209,8 @@ public final class DiverterConfigParser {
         if (kw.kind != Kind.WORD || !kw.text.equals("port")) {
             errors.add(source + ":" + kw.line + ": diverter \"" + type.text + "\": expected \"port\", got " + kw.show());
             pos--;
+            skipStatement();
+            return null;
         } else {
             Token num = next();
             try {

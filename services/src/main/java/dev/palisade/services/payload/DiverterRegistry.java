@@ -68,9 +68,9 @@ public final class DiverterRegistry implements AutoCloseable {
         return m;
     }
 
-    /** The built-in providers by name. */
+    /** The built-in providers by name, in name order. */
     public Map<String, DiverterProvider> providers() {
-        return Map.copyOf(builtIn);
+        return java.util.Collections.unmodifiableMap(builtIn);
     }
 
     /** The providers of one jar, loaded on first use. */
