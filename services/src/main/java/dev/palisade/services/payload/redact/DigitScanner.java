@@ -1,0 +1,155 @@
+package dev.palisade.services.payload.redact;
+
+/**
+ * Finds payment card numbers and US social security numbers in bytes, in
+ * one pass, without regular expressions.
+ *
+ * <p>Why hand-written: the redact diverter must scan 1,400-byte payloads at
+ * 200k packets/s on one thread (280 MB/s). A regex engine tries every
+ * position; this scanner does one unsigned compare per byte and only looks
+ * closer at runs of digits, which are rare in most traffic.
+ *
+ * <p>The model: a <em>run</em> is digits in <em>groups</em>, a group being
+ * consecutive ASCII digits, two groups joined by exactly one space or dash.
+ * Candidates are windows of consecutive whole groups of a run, so a number
+ * never starts or ends inside a group ("12345678901234567890" is one
+ * 20-digit group and holds no card):
+ *
+ * <ul>
+ * <li><b>card</b>: 13 to 19 digits in total, the first digit 2 to 6 (the
+ *     IIN ranges of Visa, Mastercard, Amex, Discover, JCB, Diners,
+ *     UnionPay, Maestro; this keeps 13-digit millisecond timestamps out),
+ *     and a valid Luhn check digit;
+ * <li><b>ssn</b>: groups of 3, 2 and 4 digits joined by the same separator
+ *     ({@code 123-45-6789} or {@code 123 45 6789}), not joined to the
+ *     groups around it by that separator, and outside the ranges the SSA
+ *     never issues: area 000, 666 or 900-999, group 00, serial 0000.
+ *     Nine digits without separators are not taken for an SSN (too many
+ *     other numbers look like that).
+ * </ul>
+ *
+ * Windows are tried left to right; at each group a card is tried before an
+ * SSN, the shortest valid card first; matches never overlap. Cost: O(n) in
+ * the bytes plus O(g * 7) Luhn sums for a run of g groups.
+ */
+final class DigitScanner {
+
+    static final int MAX_GROUPS = 64;
+
+    private final int[] gs = new int[MAX_GROUPS];
+    private final int[] ge = new int[MAX_GROUPS];
+    private final byte[] sep = new byte[MAX_GROUPS];
+
+    private final boolean cards;
+    private final boolean ssns;
+    private final int cardIndex;
+    private final int ssnIndex;
+
+    /**
+     * @param cardIndex the pattern index reported for cards, or -1 to not look for cards
+     * @param ssnIndex  the pattern index reported for SSNs, or -1
+     */
+    DigitScanner(int cardIndex, int ssnIndex) {
+        this.cards = cardIndex >= 0;
+        this.ssns = ssnIndex >= 0;
+        this.cardIndex = cardIndex;
+        this.ssnIndex = ssnIndex;
+    }
+
+    /** Appends the matches in {@code b[from, to)} to {@code out}, as absolute offsets into b. */
+    void scan(byte[] b, int from, int to, Matches out) {
+        int i = from;
+        while (i < to) {
+            if ((b[i] - '0' & 0xff) >= 10) {
+                i++;
+                continue;
+            }
+            // A run starts at i: collect its groups.
+            int n = 0;
+            int j = i;
+            while (true) {
+                int s = j;
+                while (j < to && (b[j] - '0' & 0xff) < 10) j++;
+                gs[n] = s;
+                ge[n] = j;
+                n++;
+                if (n == MAX_GROUPS || j + 1 >= to) break;
+                byte c = b[j];
+                if ((c != ' ' && c != '-') || (b[j + 1] - '0' & 0xff) >= 10) break;
+                sep[n - 1] = c;
+                j++;
+            }
+            sep[n - 1] = 0;
+            judgeRun(b, n, out);
+            i = j;
+        }
+    }
+
+    private void judgeRun(byte[] b, int n, Matches out) {
+        int g = 0;
+        while (g < n) {
+            int next = cards ? card(b, g, n, out) : -1;
+            if (next < 0 && ssns) next = ssn(b, g, n, out);
+            g = next < 0 ? g + 1 : next;
+        }
+    }
+
+    /** Tries cards starting at group g; returns the group after the match, or -1. */
+    private int card(byte[] b, int g, int n, Matches out) {
+        int first = b[gs[g]] - '0';
+        if (first < 2 || first > 6) return -1;
+        int digits = 0;
+        for (int e = g; e < n; e++) {
+            digits += ge[e] - gs[e];
+            if (digits > 19) return -1;
+            if (digits >= 13 && luhn(b, g, e)) {
+                out.add(cardIndex, gs[g], ge[e]);
+                return e + 1;
+            }
+        }
+        return -1;
+    }
+
+    private boolean luhn(byte[] b, int g, int e) {
+        int sum = 0;
+        boolean dbl = false;
+        for (int k = e; k >= g; k--) {
+            for (int p = ge[k] - 1; p >= gs[k]; p--) {
+                int d = b[p] - '0';
+                if (dbl) {
+                    d *= 2;
+                    if (d > 9) d -= 9;
+                }
+                sum += d;
+                dbl = !dbl;
+            }
+        }
+        return sum % 10 == 0;
+    }
+
+    private int ssn(byte[] b, int g, int n, Matches out) {
+        if (g + 2 >= n) return -1;
+        if (ge[g] - gs[g] != 3 || ge[g + 1] - gs[g + 1] != 2 || ge[g + 2] - gs[g + 2] != 4) return -1;
+        byte s = sep[g];
+        if (sep[g + 1] != s) return -1;
+        if (g > 0 && sep[g - 1] == s) return -1;
+        if (sep[g + 2] == s) return -1;
+        int area = num(b, gs[g], 3);
+        int group = num(b, gs[g + 1], 2);
+        int serial = num(b, gs[g + 2], 4);
+        if (!validSsn(area, group, serial)) return -1;
+        out.add(ssnIndex, gs[g], ge[g + 2]);
+        return g + 3;
+    }
+
+    /** The SSA's rules: area 001-665, 667-899; group 01-99; serial 0001-9999. */
+    static boolean validSsn(int area, int group, int serial) {
+        return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;
+    }
+
+    private static int num(byte[] b, int off, int len) {
+        int v = 0;
+        for (int k = 0; k < len; k++) v = v * 10 + (b[off + k] - '0');
+        return v;
+    }
+}

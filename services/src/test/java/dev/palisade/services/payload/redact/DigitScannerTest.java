@@ -1,0 +1,98 @@
+package dev.palisade.services.payload.redact;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class DigitScannerTest {
+
+    /** "kind:matched text" for each match. */
+    static List<String> scan(String text) {
+        byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+        Matches m = new Matches();
+        new DigitScanner(0, 1).scan(b, 0, b.length, m);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < m.size; i++) {
+            out.add((m.pattern[i] == 0 ? "card:" : "ssn:") + text.substring(m.start[i], m.end[i]));
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "card 4111 1111 1111 1111 end|card:4111 1111 1111 1111",
+        "4111111111111111|card:4111111111111111",
+        "x4111-1111-1111-1111y|card:4111-1111-1111-1111",
+        "amex 3782 822463 10005.|card:3782 822463 10005",
+        "mc 5555555555554444, visa13 4222222222222|card:5555555555554444;card:4222222222222",
+        "diners 30569309025904 ok|card:30569309025904",
+        "unionpay 6200000000000005 (16)|card:6200000000000005",
+        "19 digits 6011000990139424000 nope|",
+        "ssn 123-45-6789 and 987 65 4320|ssn:123-45-6789",
+        "ssn 876 54 3210.|ssn:876 54 3210",
+    })
+    void finds(String text, String expected) {
+        List<String> want = expected == null ? List.of() : List.of(expected.split(";"));
+        assertEquals(want, scan(text));
+    }
+
+    @Test
+    void luhnFailureIsNotACard() {
+        assertEquals(List.of(), scan("4111 1111 1111 1112"));
+        assertEquals(List.of(), scan("4111111111111112"));
+    }
+
+    @Test
+    void timestampsAndLongNumbersAreNotCards() {
+        // 13-digit millisecond timestamps start with 1; a 20-digit group holds no card.
+        assertEquals(List.of(), scan("{\"ts\":1700000000006}"));
+        assertEquals(List.of(), scan("id=41111111111111110000"));
+        assertEquals(List.of(), scan("1 2 3 4 5 6 7 8 9 0 1 2 3"));
+    }
+
+    @Test
+    void cardFollowedByMoreDigitGroupsIsStillFound() {
+        assertEquals(List.of("card:4111 1111 1111 1111"), scan("4111 1111 1111 1111 42"));
+        assertEquals(List.of("card:4111 1111 1111 1111"), scan("pin 12 4111 1111 1111 1111"));
+    }
+
+    @Test
+    void ssnInvalidRangesAreExcluded() {
+        for (String s : new String[] {"000-12-3456", "666-12-3456", "900-12-3456", "999-12-3456", "123-00-4567", "123-45-0000"}) {
+            assertEquals(List.of(), scan("ssn " + s + " x"), s);
+        }
+        assertTrue(DigitScanner.validSsn(665, 1, 1));
+        assertTrue(DigitScanner.validSsn(899, 99, 9999));
+        assertFalse(DigitScanner.validSsn(666, 1, 1));
+    }
+
+    @Test
+    void ssnNeedsSameSeparatorAndClearEdges() {
+        assertEquals(List.of(), scan("123-45 6789"));
+        assertEquals(List.of(), scan("123456789"));
+        assertEquals(List.of(), scan("phone 555-123-45-6789"));
+        assertEquals(List.of("ssn:123-45-6789"), scan("(123-45-6789)"));
+        assertEquals(List.of("ssn:123-45-6789"), scan("123-45-6789 12"));
+    }
+
+    @Test
+    void doubleSeparatorsEndARun() {
+        assertEquals(List.of(), scan("4111  1111  1111  1111"));
+        assertEquals(List.of(), scan("4111--1111--1111--1111"));
+    }
+
+    @Test
+    void runAtEndOfBufferAndEmptyInput() {
+        assertEquals(List.of(), scan(""));
+        assertEquals(List.of(), scan("4"));
+        assertEquals(List.of("card:4111 1111 1111 1111"), scan("4111 1111 1111 1111"));
+        assertEquals(List.of("card:4111 1111 1111 1111"), scan("4111 1111 1111 1111 -"));
+    }
+}
