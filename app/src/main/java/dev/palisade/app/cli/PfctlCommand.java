@@ -88,7 +88,7 @@ public final class PfctlCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (file != null && noAction) {
-            return new PfctlRules(file, verbosity(), quiet, optimizer, defines, hostProfile)
+            return new PfctlRules(file, verbosity(), quiet, optimizer, defines, hostProfile, nft)
                     .run(System.in, System.out, System.err);
         }
         if (file != null) {
