@@ -92,7 +92,7 @@ public final class PfctlCommand implements Callable<Integer> {
             return new PfctlTables(this).run(spec.commandLine().getOut(), spec.commandLine().getErr());
         }
         if (file != null && noAction) {
-            return new PfctlRules(file, verbosity(), quiet, optimizer, defines, hostProfile)
+            return new PfctlRules(file, verbosity(), quiet, optimizer, defines, hostProfile, nft)
                     .run(System.in, System.out, System.err);
         }
         if (file != null) {

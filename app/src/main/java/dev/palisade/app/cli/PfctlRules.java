@@ -1,7 +1,13 @@
 package dev.palisade.app.cli;
 
 import dev.palisade.app.host.LinuxHostProfile;
+import dev.palisade.core.lang.Diagnostic;
 import dev.palisade.core.lang.HostProfile;
+import dev.palisade.core.lang.Ruleset;
+import dev.palisade.kernel.compile.CompileResult;
+import dev.palisade.kernel.compile.NftCompiler;
+import dev.palisade.kernel.divert.QueueFeatures;
+import dev.palisade.kernel.divert.XtDivert;
 import dev.palisade.core.lang.ParseOptions;
 import dev.palisade.core.lang.ParseResult;
 import dev.palisade.core.lang.Parser;
@@ -28,9 +34,20 @@ public final class PfctlRules {
     private final String optimizer;
     private final Map<String, String> defines;
     private final Path hostProfile;
+    private final boolean nft;
 
     public PfctlRules(String file, int verbose, boolean quiet, String optimizer, Map<String, String> defines,
                       Path hostProfile) {
+        this(file, verbose, quiet, optimizer, defines, hostProfile, false);
+    }
+
+    /**
+     * @param nft print the nftables program the ruleset compiles to (docs/kernel.md) instead of the
+     *            pf rules; rules nft cannot express are errors ({@code FILE:LINE: message}, exit 1)
+     */
+    public PfctlRules(String file, int verbose, boolean quiet, String optimizer, Map<String, String> defines,
+                      Path hostProfile, boolean nft) {
+        this.nft = nft;
         this.file = file;
         this.verbose = verbose;
         this.quiet = quiet;
@@ -75,11 +92,48 @@ public final class PfctlRules {
         ParseResult r = Parser.parse(name, text, po);
         err.print(PfctlText.stderr(r));
         err.flush();
+        if (nft && r.ok()) return printNft(r.ruleset(), host, out, err);
         if (!quiet || !r.ok()) out.print(PfctlText.stdout(r, verbose));
         out.flush();
         if (!r.ok()) {
             return 1;
         }
         return 0;
+    }
+
+    /** {@code --nft}: compile and print; the divert path is probed when root can, else nft's queue is assumed. */
+    private static int printNft(Ruleset rs, HostProfile host, PrintStream out, PrintStream err) {
+        NftCompiler.Options o = NftCompiler.Options.defaults();
+        boolean diverts = rs.rules().stream().anyMatch(x -> x.divert() != null);
+        if (diverts && "root".equals(System.getProperty("user.name"))) {
+            try {
+                o = o.withDivertPath(QueueFeatures.probe(null));
+            } catch (IOException e) {
+                err.println("pfctl: cannot probe the divert path: " + e.getMessage() + "; assuming nft's queue");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 1;
+            }
+        }
+        switch (NftCompiler.compile(rs, host, o)) {
+            case CompileResult.Compiled c -> {
+                out.print(c.program().text());
+                if (!c.program().xtDiverts().isEmpty()) {
+                    out.println("# divert over the xt NFQUEUE target: palisaded installs in iptables/ip6tables chain "
+                            + XtDivert.CHAIN + ":");
+                    for (XtDivert.Rule x : c.program().xtDiverts()) {
+                        out.println("#   -m mark --mark " + NftCompiler.hex(x.mark()) + "/" + NftCompiler.hex(NftCompiler.DIVERT_MASK)
+                                + " -j NFQUEUE --queue-num " + x.queue() + (x.bypass() ? " --queue-bypass" : ""));
+                    }
+                }
+                out.flush();
+                return 0;
+            }
+            case CompileResult.Refused f -> {
+                for (Diagnostic d : f.errors()) err.println(d);
+                err.flush();
+                return 1;
+            }
+        }
     }
 }

@@ -35,12 +35,22 @@ public final class XtDivert {
         this.netns = netns;
     }
 
-    /** Creates the chain with these rules (replacing its old rules) and hooks it in. */
+    /** Creates the chain with these rules (replacing its old rules) and hooks it in; marks match exactly. */
     public void install(List<Rule> rules) throws IOException, InterruptedException {
+        install(rules, 0xffffffff);
+    }
+
+    /**
+     * As {@link #install(List)}, but a rule matches when {@code mark & mask == rule.mark}
+     * ({@code -m mark --mark MARK/MASK}): the nftables compiler keeps other bits of the
+     * mark (tags) and uses {@code NftCompiler.DIVERT_MASK}.
+     */
+    public void install(List<Rule> rules, int mask) throws IOException, InterruptedException {
         for (String tool : List.of("iptables", "ip6tables")) {
             if (ipt(tool, "-N", CHAIN) != 0) ipt(tool, "-F", CHAIN);
             for (Rule r : rules) {
-                List<String> a = new ArrayList<>(List.of("-A", CHAIN, "-m", "mark", "--mark", "0x" + Integer.toHexString(r.mark()),
+                List<String> a = new ArrayList<>(List.of("-A", CHAIN, "-m", "mark", "--mark",
+                        "0x" + Integer.toHexString(r.mark()) + "/0x" + Integer.toHexString(mask),
                         "-j", "NFQUEUE", "--queue-num", Integer.toString(r.queue())));
                 if (r.bypass()) a.add("--queue-bypass");
                 check(tool, ipt(tool, a.toArray(String[]::new)), a);
