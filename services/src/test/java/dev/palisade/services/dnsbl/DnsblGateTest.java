@@ -216,6 +216,7 @@ class DnsblGateTest {
             Await.until(Duration.ofSeconds(5), () -> g.pendingSources() == 0, () -> "settled");
         }
         assertTrue(g.backedOff("test.dnsbl"), "zone backed off after 5 failures");
+        assertEquals(1, metrics.dnsblZoneBackedOff.labelValues("test.dnsbl").get(), "reported as a metric");
         assertTrue(logs.lines().stream().anyMatch(l -> l.startsWith("dnsbl zone test.dnsbl failing: 5 consecutive failures")), logs.lines()::toString);
         long t0 = System.nanoTime();
         assertEquals(Verdict.PASS, get(send(g, "198.51.100.9", 9)));
