@@ -1,6 +1,7 @@
 package dev.palisade.services;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
@@ -21,7 +22,8 @@ import io.prometheus.metrics.model.snapshots.Unit;
  *   <li>{@code palisade_dnsbl_lookups_total{zone,result}}: listed, not_listed, failed, backed_off</li>
  *   <li>{@code palisade_dnsbl_lookup_seconds{zone}}: latency histogram of answered lookups</li>
  *   <li>{@code palisade_dnsbl_packets_total{verdict,why}}: black, cache, listed, clean,
- *       failed, overflow, undecodable</li>
+ *       failed, decided, overflow, undecodable</li>
+ *   <li>{@code palisade_dnsbl_zone_backed_off{zone}}: 1 while a failing zone is skipped, else 0</li>
  * </ul>
  */
 public final class SeedMetrics {
@@ -33,6 +35,7 @@ public final class SeedMetrics {
     public final Counter dnsblLookups;
     public final Histogram dnsblLatency;
     public final Counter dnsblPackets;
+    public final Gauge dnsblZoneBackedOff;
 
     public SeedMetrics(PrometheusRegistry registry) {
         bans = Counter.builder().name("palisade_bans_total")
@@ -51,6 +54,8 @@ public final class SeedMetrics {
                 .labelNames("zone").register(registry);
         dnsblPackets = Counter.builder().name("palisade_dnsbl_packets_total")
                 .help("Packets judged by the DNSBL gate, by verdict and why").labelNames("verdict", "why").register(registry);
+        dnsblZoneBackedOff = Gauge.builder().name("palisade_dnsbl_zone_backed_off")
+                .help("1 while a failing DNSBL zone is backed off").labelNames("zone").register(registry);
     }
 
     /** A registry of its own: for tests and tools that export nothing. */

@@ -22,6 +22,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@code Linker.Option.captureCallState("errno")}, so nothing the JVM does in
  * between can overwrite it).
  */
+@SuppressWarnings("restricted")
 public final class Libc {
 
     public static final int AF_INET = 2;

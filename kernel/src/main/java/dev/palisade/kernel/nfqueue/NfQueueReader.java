@@ -227,9 +227,13 @@ public final class NfQueueReader implements AutoCloseable {
 
     /** Stops reading, unbinds the queue and closes its socket (packets still waiting follow the queue's rules). */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         running = false;
-        thread.join(5000);
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         q.close();
     }
 }

@@ -89,6 +89,32 @@ class ConntrackBanTest {
         }
     }
 
+    @Test
+    void bansAddThenKill() throws Exception {
+        try (NetnsPair ns = NetnsPair.create();
+             NftSets sets = NftSets.open(ns.b);
+             Conntrack ct = Conntrack.open(ns.b)) {
+            new NftRunner("palct", ns.b, 30_000).load(PROGRAM);
+            try (ServerSocket ss = ns.in(ns.b, () -> new ServerSocket(9201, 5, InetAddress.getByName(ns.b4)));
+                 Socket c = ns.in(ns.a, () -> {
+                     Socket s = new Socket();
+                     s.connect(new InetSocketAddress(ns.b4, 9201), 5000);
+                     return s;
+                 });
+                 Socket s = ss.accept()) {
+                s.setSoTimeout(100);
+                c.getOutputStream().write('a');
+                assertEquals('a', readByte(s.getInputStream(), 3000));
+                dev.palisade.kernel.Bans.Outcome o = new dev.palisade.kernel.Bans(sets, ct).ban(
+                        sets.getSet(NftSet.NFPROTO_INET, "palct", "ban4"), List.of(SetElement.of(IpPrefix.parse(ns.a4))));
+                assertEquals(new dev.palisade.kernel.Bans.Outcome(1, 1), o);
+                c.getOutputStream().write('b');
+                assertTrue(NetnsPair.await(5000, () -> banned(ns) >= 1), "the banned connection's packet was dropped");
+                assertEquals(-2, readByte(s.getInputStream(), 300));
+            }
+        }
+    }
+
     /** The byte read, -1 at end of stream, -2 when nothing came within {@code millis}. */
     static int readByte(InputStream in, long millis) throws Exception {
         long end = System.nanoTime() + millis * 1_000_000;

@@ -178,7 +178,10 @@ public final class DnsblGate implements Diverter, AutoCloseable {
         this.resolver = new DnsblResolver(config.resolver(), config.timeout(), config.codes(), executor);
         this.health = new ZoneHealth[config.zones().size()];
         for (int i = 0; i < health.length; i++) {
-            health[i] = new ZoneHealth(config.zones().get(i), 5, 2 * config.timeout().toNanos(), 10_000_000_000L, 300_000_000_000L);
+            String zone = config.zones().get(i);
+            metrics.dnsblZoneBackedOff.labelValues(zone).set(0);
+            health[i] = new ZoneHealth(zone, 5, 2 * config.timeout().toNanos(), 10_000_000_000L, 300_000_000_000L,
+                    v -> metrics.dnsblZoneBackedOff.labelValues(zone).set(v));
         }
         this.failVerdict = config.dropOnFailure() ? Verdict.DROP : Verdict.PASS;
         this.failWhy = config.dropOnFailure() ? "drop" : "pass";

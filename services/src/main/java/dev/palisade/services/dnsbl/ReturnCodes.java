@@ -36,6 +36,7 @@ public record ReturnCodes(List<int[]> ranges) {
      * ({@code 127.0.0.0/24}); each inside 127.0.0.0/8 and outside 127.255.255.0/24.
      */
     public static ReturnCodes parse(String spec) {
+        if (spec == null || spec.isBlank()) throw new IllegalArgumentException("dnsbl: the list of listed return codes is empty");
         List<int[]> out = new ArrayList<>();
         for (String part : spec.split(",")) {
             String p = part.strip();

@@ -32,8 +32,12 @@ final class ZoneHealth {
     private long until;
     private boolean backedOff;
     private String lastReason = "";
+    private final java.util.function.IntConsumer state;
 
-    ZoneHealth(String zone, int threshold, long minStreakNanos, long initialBackoffNanos, long maxBackoffNanos) {
+    /** @param state told 1 when the zone starts being backed off and 0 when it recovers */
+    ZoneHealth(String zone, int threshold, long minStreakNanos, long initialBackoffNanos, long maxBackoffNanos,
+               java.util.function.IntConsumer state) {
+        this.state = state;
         this.minStreakNanos = minStreakNanos;
         this.zone = zone;
         this.threshold = threshold;
@@ -51,7 +55,10 @@ final class ZoneHealth {
     }
 
     synchronized void success() {
-        if (backedOff) log.info("dnsbl zone {} answering again", zone);
+        if (backedOff) {
+            log.info("dnsbl zone {} answering again", zone);
+            state.accept(0);
+        }
         backedOff = false;
         consecutiveFailures = 0;
         backoffNanos = 0;
@@ -64,6 +71,7 @@ final class ZoneHealth {
         backoffNanos = backoffNanos == 0 ? initialBackoffNanos : Math.min(maxBackoffNanos, backoffNanos * 2);
         until = now + backoffNanos;
         if (!backedOff) {
+            state.accept(1);
             log.warn("dnsbl zone {} failing: {} consecutive failures (last: {}); backing off for {} s",
                     zone, consecutiveFailures, lastReason, backoffNanos / 1_000_000_000L);
         }

@@ -55,7 +55,8 @@ class DnsblGateTest {
                         "4.0.0.127 A 192.0.2.99",         // outside 127/8: parked zone
                         "5.0.0.127 A 127.0.0.1",          // inside 127/8 but not a configured code
                         V6_LISTED + " A 127.0.0.2"),      // RFC 5782 IPv6 test point ::FFFF:7F00:2
-                "two.dnsbl", List.of("6.0.0.127 A 127.0.0.10")));
+                "two.dnsbl", List.of("6.0.0.127 A 127.0.0.10"),
+                "refused.dnsbl", List.of("refuse")));
     }
 
     @AfterAll
@@ -180,6 +181,33 @@ class DnsblGateTest {
     }
 
     @Test
+    void anErrorRcodeFromOneZoneIsAFailedLookupNotClean() throws Exception {
+        DnsblGate g = gate(config(unbound.address()).withZones(List.of("test.dnsbl", "refused.dnsbl")));
+        assertEquals(Verdict.PASS, get(send(g, "127.0.0.1", 1)), "fail open");
+        Await.until(Duration.ofSeconds(5), () -> g.pendingSources() == 0, () -> "settled");
+        assertEquals(1, lookups("test.dnsbl", "not_listed"));
+        assertEquals(1, lookups("refused.dnsbl", "failed"));
+        assertFalse(tables.matches("cache", IpAddress.parse("127.0.0.1")), "not cached: one zone did not answer");
+        assertEquals(1, metrics.dnsblPackets.labelValues("pass", "failed").get());
+        // but a listing in the other zone still drops
+        assertEquals(Verdict.DROP, get(send(g, "127.0.0.2", 2)));
+    }
+
+    @Test
+    void servfailIsAFailedLookup() throws Exception {
+        DnsblResolver r = new DnsblResolver(unbound.address(), Duration.ofSeconds(1), ReturnCodes.DEFAULT, Runnable::run);
+        try {
+            org.xbill.DNS.Message m = new org.xbill.DNS.Message();
+            m.getHeader().setRcode(org.xbill.DNS.Rcode.SERVFAIL);
+            assertEquals(new DnsblAnswer.LookupFailed("z", "SERVFAIL"), r.classify("z", m));
+            assertEquals(new DnsblAnswer.LookupFailed("refused.dnsbl", "REFUSED"),
+                    r.lookup(IpAddress.parse("127.0.0.2"), "refused.dnsbl").get(5, TimeUnit.SECONDS));
+        } finally {
+            r.close();
+        }
+    }
+
+    @Test
     void packetsOfOneSourceShareOneLookup() throws Exception {
         DnsblGate g = gate(config(unbound.address()));
         List<CompletableFuture<Verdict>> fs = new ArrayList<>();
@@ -216,6 +244,7 @@ class DnsblGateTest {
             Await.until(Duration.ofSeconds(5), () -> g.pendingSources() == 0, () -> "settled");
         }
         assertTrue(g.backedOff("test.dnsbl"), "zone backed off after 5 failures");
+        assertEquals(1, metrics.dnsblZoneBackedOff.labelValues("test.dnsbl").get(), "reported as a metric");
         assertTrue(logs.lines().stream().anyMatch(l -> l.startsWith("dnsbl zone test.dnsbl failing: 5 consecutive failures")), logs.lines()::toString);
         long t0 = System.nanoTime();
         assertEquals(Verdict.PASS, get(send(g, "198.51.100.9", 9)));

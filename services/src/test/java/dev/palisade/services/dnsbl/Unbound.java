@@ -14,7 +14,6 @@ import java.util.Map;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
-import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
@@ -57,7 +56,10 @@ final class Unbound implements AutoCloseable {
                 .append("  outgoing-range: 64\n  num-queries-per-thread: 4096\n")
                 .append("  ratelimit: 0\n  ip-ratelimit: 0\n  so-rcvbuf: 4m\n");
         for (var z : zones.entrySet()) {
-            c.append("  local-zone: \"").append(z.getKey()).append(".\" static\n");
+            // a zone whose records say "refuse" answers every query with REFUSED
+            boolean refuse = z.getValue().equals(List.of("refuse"));
+            c.append("  local-zone: \"").append(z.getKey()).append(".\" ").append(refuse ? "refuse" : "static").append('\n');
+            if (refuse) continue;
             for (String r : z.getValue()) {
                 String[] p = r.split(" ", 2);
                 c.append("  local-data: \"").append(p[0]).append('.').append(z.getKey()).append(". 60 IN ").append(p[1]).append("\"\n");
@@ -90,8 +92,8 @@ final class Unbound implements AutoCloseable {
                 throw new IOException("unbound exited with " + process.exitValue() + ": " + Files.readString(dir.resolve("unbound.log")));
             }
             try {
-                Message m = r.send(q);
-                if (m.getRcode() == Rcode.NXDOMAIN || m.getRcode() == Rcode.NOERROR) return;
+                r.send(q);
+                return; // any answer, whatever its rcode, means unbound is serving
             } catch (IOException notYet) {
                 // not listening yet
             }
