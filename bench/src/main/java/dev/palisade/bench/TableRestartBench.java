@@ -76,11 +76,15 @@ public final class TableRestartBench {
 
     private static TableSet load(Path dir, long now, String what) throws Exception {
         System.gc();
+        var threads = ManagementFactory.getThreadMXBean();
+        long c0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         TableSet set = new TableSet(Clock.systemUTC(), Allowlist.EMPTY);
         TableStore st = TableStore.open(dir, set, now);
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        System.out.printf("load (%s): %d entries in %d ms (store says %d ms)%n", what, set.entryCount(), ms, st.loadStats().millis());
+        long cpu = (threads.getCurrentThreadCpuTime() - c0) / 1_000_000;
+        System.out.printf("load (%s): %d entries in %d ms wall, %d ms CPU of the loading thread (store says %d ms)%n",
+                what, set.entryCount(), ms, cpu, st.loadStats().millis());
         st.close();
         return set;
     }

@@ -26,6 +26,8 @@ public final class AddressTable {
     final PrefixTrie v6 = new PrefixTrie(128);
     /** Flat IPv4 lookup index, built once the table holds {@link #INDEX_THRESHOLD} IPv4 entries. */
     private V4Index v4Index;
+    /** Flat IPv6 lookup index, built once the table holds {@link #INDEX_THRESHOLD} IPv6 entries. */
+    private V6Index v6Index;
     /** While true (bulk loads), index updates are deferred to {@link #finishBulk()}. */
     boolean bulk;
     static final int INDEX_THRESHOLD = 64;
@@ -109,8 +111,7 @@ public final class AddressTable {
     public boolean matches(IpAddress a) {
         a = a.unmapV4();
         if (!a.v6()) return matchesV4((int) a.lo());
-        PrefixTrie.Node n = v6.longest(a.hi(), a.lo());
-        return n != null && !n.negated;
+        return matchesV6(a.hi(), a.lo());
     }
 
     /** Hot path for IPv4: no allocation. */
@@ -121,8 +122,22 @@ public final class AddressTable {
         return n != null && !n.negated;
     }
 
+    private void v6Changed(IpPrefix p) {
+        if (v6Index == null) {
+            if (v6.size() < INDEX_THRESHOLD) return;
+            v6Index = new V6Index();
+            v6Index.changed(0, 0, v6, true);
+            if (!bulk) v6Index.rebuildDirty(v6);
+            return;
+        }
+        v6Index.changed(p.address().hi(), p.length(), v6, bulk);
+    }
+
     private void v4Changed(IpPrefix p) {
-        if (p.v6()) return;
+        if (p.v6()) {
+            v6Changed(p);
+            return;
+        }
         if (v4Index == null) {
             if (v4.size() < INDEX_THRESHOLD) return;
             v4Index = new V4Index();
@@ -139,14 +154,22 @@ public final class AddressTable {
         }
     }
 
+    /** Whether the flat IPv4 and IPv6 lookup indexes are built (tests). */
+    boolean indexed() {
+        return v4Index != null && v6Index != null;
+    }
+
     /** Ends a bulk load: builds the deferred index buckets. */
     void finishBulk() {
         bulk = false;
         if (v4Index != null) v4Index.rebuildDirty(v4);
+        if (v6Index != null) v6Index.rebuildDirty(v6);
     }
 
     /** Hot path for IPv6 (mapped IPv4 must be unmapped by the caller): no allocation. */
     public boolean matchesV6(long hi, long lo) {
+        V6Index ix = v6Index;
+        if (ix != null) return ix.matches(hi, lo, v6);
         PrefixTrie.Node n = v6.longest(hi, lo);
         return n != null && !n.negated;
     }
@@ -252,6 +275,7 @@ public final class AddressTable {
 
     void clearEntries() {
         v4Index = null;
+        v6Index = null;
         v4.clear();
         v6.clear();
         nextExpiry = 0;

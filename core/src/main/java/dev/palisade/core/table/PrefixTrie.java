@@ -129,6 +129,18 @@ final class PrefixTrie {
         return best;
     }
 
+    /** Longest present entry covering {@code (hi, lo)} in the subtree of {@code start}, or null. */
+    static Node longestFrom(Node start, long hi, long lo, int width) {
+        Node n = start;
+        Node best = null;
+        while (n != null && covers(n, hi, lo)) {
+            if (n.present) best = n;
+            if (n.len == width) break;
+            n = bit(hi, lo, n.len) ? n.right : n.left;
+        }
+        return best;
+    }
+
     /** IPv4 hot path: the longest entry for {@code addr}, or null. */
     Node longestV4(int addr) {
         long hi = ((long) addr) << 32;

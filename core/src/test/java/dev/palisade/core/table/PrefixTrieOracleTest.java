@@ -92,6 +92,7 @@ class PrefixTrieOracleTest {
             copy.apply(new Mutation.Add("t", e.getKey(), e.getValue(), 1, 0, new Origin.Manual("")), 0);
         }
         copy.finishReplay();
+        org.junit.jupiter.api.Assertions.assertTrue(set.table("t").indexed() && copy.table("t").indexed(), "lookups went through the flat indexes");
         for (int q = 0; q < 2000; q++) {
             IpAddress a = r.nextInt(8) == 0 ? IpAddress.ofV4(r.nextInt()) : randomAddress(r, r.nextInt(3) == 0);
             Boolean neg = oracle(oracle, a);
