@@ -48,6 +48,24 @@ export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 build_jar() {
     command -v mvn >/dev/null 2>&1 || { echo "palisade: Maven (mvn) is needed to build; install it (apt-get install maven)." >&2; exit 1; }
     echo "palisade: building app/target/palisade.jar ..." >&2
-    (cd "$palisade_root" && JAVA_HOME=$PALISADE_JAVA_HOME mvn -q -B -Dstyle.color=never -DskipTests -pl app -am package) >&2 || {
-        echo "palisade: build failed (see above)" >&2; exit 1; }
+    log=$(mktemp "${TMPDIR:-/tmp}/palisade-build.XXXXXX")
+    if ! (cd "$palisade_root" && JAVA_HOME=$PALISADE_JAVA_HOME mvn -q -B -Dstyle.color=never -DskipTests -pl app -am package) >"$log" 2>&1; then
+        cat "$log" >&2; rm -f "$log"
+        echo "palisade: build failed (see above)" >&2; exit 1
+    fi
+    rm -f "$log"
+}
+
+# Builds the jar when stale; concurrent launchers wait for one build (flock).
+ensure_jar() {
+    jar_stale || return 0
+    if command -v flock >/dev/null 2>&1; then
+        exec 9>"$palisade_root/.build.lock"
+        flock 9
+        if jar_stale; then build_jar; fi
+        flock -u 9
+        exec 9>&-
+    else
+        build_jar
+    fi
 }
