@@ -41,7 +41,8 @@ import java.util.random.RandomGenerator;
  *   ({@code pf_tcp_track_sloppy}).
  * <li><b>modulate state</b>: the initiator's ISN is replaced by a random
  *   one on the SYN, the responder's on its first packet; every later packet
- *   has seq shifted and ack shifted back, with an incremental checksum fix.
+ *   has seq shifted and ack (and SACK block edges) shifted back, with an
+ *   incremental checksum fix.
  *   The packet bytes are rewritten in place.
  * <li><b>UDP/other</b>: SINGLE/MULTIPLE pseudo-states (udp.first,
  *   udp.single, udp.multiple; other.*). <b>ICMP queries</b>: icmp.first,
@@ -74,8 +75,7 @@ import java.util.random.RandomGenerator;
  * processing is serialised on its table lock.
  *
  * <p>XXX not modelled: synproxy, source tracking (max-src-*, overload), NAT
- * (one key per state, never a wire/stack pair), SACK block modulation
- * ({@code pf_modulate_sack}), rule-specific adaptive counts (the global
+ * (one key per state, never a wire/stack pair), rule-specific adaptive counts (the global
  * count is used), pf's RST sent on a handshake mismatch (the peer is reset
  * as pf does, but no packet is produced), fragments (no reassembly: a
  * non-first fragment never matches a state).
@@ -515,6 +515,9 @@ public final class StateTable {
             end = seq;
         }
         int ackskew = dLo - ack;
+        if (dDiff != 0 && p.tcpHeaderLength() > 20) {
+            modulateSack(p, dDiff);
+        }
         if (seqGeq(sHi, end)
                 && seqGeq(seq, sLo - (dWin << dws))
                 && ackskew >= -MAXACKWINDOW
@@ -553,6 +556,36 @@ public final class StateTable {
             sWin = 1;
         }
         return StateVerdict.BAD_STATE;
+    }
+
+    /**
+     * SACK blocks name the other side's sequence numbers: shift them back by
+     * its modulator as pf_modulate_sack does, fixing the checksum.
+     */
+    private void modulateSack(Packet p, int diff) {
+        byte[] b = p.buffer();
+        int t = p.transportOffset();
+        int o = t + 20;
+        int end = t + p.tcpHeaderLength();
+        while (o < end) {
+            int kind = b[o] & 0xff;
+            if (kind == 0) return;
+            if (kind == 1) {
+                o++;
+                continue;
+            }
+            if (o + 1 >= end) return;
+            int len = b[o + 1] & 0xff;
+            if (len < 2 || o + len > end) return;
+            if (kind == 5) {
+                for (int e = o + 2; e + 4 <= o + len; e += 4) {
+                    int edge = (b[e] & 0xff) << 24 | (b[e + 1] & 0xff) << 16 | (b[e + 2] & 0xff) << 8 | (b[e + 3] & 0xff);
+                    Checksums.replace32(b, t + 16, e, edge - diff);
+                    lastRewritten = true;
+                }
+            }
+            o += len;
+        }
     }
 
     /** pf_tcp_track_sloppy on the loaded peers. */

@@ -260,6 +260,17 @@ class StateTableTest {
         assertEquals(PASS, st.test(pk(data), false, 1));
         assertEquals(sIsn + 1, pk(data).seq());
         assertEquals(1001, pk(data).ack());
+        // the client acks 1 and SACKs 101..201 of the server's (modulated) data: the edges go back to the server's numbers
+        long l = sIsn + 101, r = sIsn + 201;
+        byte[] sack = bytes(1, 1, 5, 10, (int) (l >>> 24), (int) (l >>> 16), (int) (l >>> 8), (int) l,
+                (int) (r >>> 24), (int) (r >>> 16), (int) (r >>> 8), (int) r);
+        byte[] sacked = t4(C, 40007, S, 80, 1001, sIsn + 1, ACK, 64000, sack, 0);
+        assertEquals(PASS, st.test(pk(sacked), true, 1));
+        Packet ps2 = pk(sacked);
+        int o = ps2.transportOffset() + 20 + 4;
+        assertEquals(5101, dev.palisade.core.net.IpAddress.ofBytes(sacked, o, 4).lo());
+        assertEquals(5201, dev.palisade.core.net.IpAddress.ofBytes(sacked, o + 4, 4).lo());
+        assertTrue(Checksums.transportOk(ps2));
     }
 
     @Test
