@@ -62,13 +62,14 @@ import java.util.random.RandomGenerator;
  * A million states must fit in 300 MB and a lookup must take well under
  * 100 ns. Objects per state (a header, a key object, two peer objects, a
  * map entry) cost ~250 bytes and scatter over the heap. Here a state is a
- * record of 18 longs (144 bytes) in one {@code long[]}, found through an
+ * record of 16 longs (128 bytes, two cache lines) in one {@code long[]},
+ * aligned so the keys and flags share one line, found through an
  * open-addressing hash index of ints (linear probing, load at most 1/2,
  * backward-shift deletion so no tombstones) whose entries are checked
  * against a stored 32-bit hash before the keys are compared. A first layout
  * with one array per field (struct of arrays) measured 177 bytes per state
  * but touched ~20 cache lines per lookup, which cost microseconds once the
- * table outgrew the caches; one record per state touches two or three.
+ * table outgrew the caches; one record per state touches two.
  * Freed ids are reused. Nothing is allocated per packet.
  *
  * <p>Not thread safe: one table per evaluating thread, as pf's per-CPU
@@ -98,16 +99,18 @@ public final class StateTable {
 
     private static final Timeout[] TIMEOUTS = Timeout.values();
 
-    // One record of W longs per state (array of structs: a lookup touches two or three cache lines).
-    private static final int W = 18;
+    // One record of W = 16 longs (128 bytes, two cache lines) per state, the first record starting
+    // BASE longs into the array so that records sit on 64-byte boundaries in a region-aligned array
+    // (array data begins 16 bytes into the object); the keys and flags share the first line.
+    private static final int W = 16, BASE = 6;
     private static final int K_A0HI = 0, K_A0LO = 1, K_A1HI = 2, K_A1LO = 3, // key addresses
             F_PORTS_HASH = 4, // ports << 32 | stored hash
-            F_META_IF = 5, // meta << 32 | if-bound interface (-1 floating)
-            F_RULE_TMO = 6, // rule << 32 | index into tmoTable (0 = the table's timeouts)
-            F_EXPIRE = 7, F_CREATED = 8,
-            F_PEER = 9, // per side (2 longs each): seqlo << 32 | seqhi, seqdiff << 32 | maxwin
-            F_STATES = 13, // pstate0 | pstate1 << 8 | wscale0 << 16 | wscale1 << 24
-            F_PACKETS = 14, F_BYTES = 16; // per side
+            F_META_STATES = 5, // meta << 32 | pstate0 | pstate1 << 8 | wscale0 << 16 | wscale1 << 24
+            F_RULE_TMO_IF = 6, // rule << 32 | timeouts index << 16 | if-bound interface (0xffff floating)
+            F_EXPIRE = 7,
+            F_PEER = 8, // per side (2 longs each): seqlo << 32 | seqhi, seqdiff << 32 | maxwin
+            F_PACKETS = 12, F_BYTES = 14; // per side
+    private static final int FLOATING = 0xffff;
 
     private final InstantSource clock;
     private final RandomGenerator random;
@@ -115,6 +118,7 @@ public final class StateTable {
     private int limit;
 
     private long[] rec;
+    private long[] created; // cold: only for display
     private int cap;
     private final List<Timeouts> tmoTable = new ArrayList<>(Collections.singletonList(null));
     private final Map<Timeouts, Integer> tmoIndex = new HashMap<>();
@@ -157,31 +161,31 @@ public final class StateTable {
         this.clock = clock;
         this.random = random;
         cap = 1024;
-        rec = new long[cap * W];
+        rec = new long[BASE + cap * W];
+        created = new long[cap];
         index = new int[2048];
         mask = index.length - 1;
     }
 
     // ------------------------------------------------------------------ record fields
 
-    private int meta(int id) { return (int) (rec[id * W + F_META_IF] >>> 32); }
-    private void setMeta(int id, int m) { int b = id * W + F_META_IF; rec[b] = ((long) m << 32) | (rec[b] & 0xffffffffL); }
-    private int ifBound(int id) { return (int) rec[id * W + F_META_IF]; }
-    private int hashAt(int id) { return (int) rec[id * W + F_PORTS_HASH]; }
-    private int rule(int id) { return (int) (rec[id * W + F_RULE_TMO] >>> 32); }
+    private int meta(int id) { return (int) (rec[(BASE + id * W) + F_META_STATES] >>> 32); }
+    private void setMeta(int id, int m) { int b = (BASE + id * W) + F_META_STATES; rec[b] = ((long) m << 32) | (rec[b] & 0xffffffffL); }
+    private int hashAt(int id) { return (int) rec[(BASE + id * W) + F_PORTS_HASH]; }
+    private int rule(int id) { return (int) (rec[(BASE + id * W) + F_RULE_TMO_IF] >>> 32); }
     private Timeouts timeoutsOf(int id) {
-        Timeouts t = tmoTable.get((int) rec[id * W + F_RULE_TMO]);
+        Timeouts t = tmoTable.get(((int) rec[(BASE + id * W) + F_RULE_TMO_IF]) >>> 16);
         return t != null ? t : timeouts;
     }
     private boolean live(int id) { return id >= 0 && id < nextUnused && (meta(id) & M_LIVE) != 0; }
 
     private void loadPeers(int id, int s) {
-        int b = id * W;
+        int b = (BASE + id * W);
         long s0 = rec[b + F_PEER + 2 * s], s1 = rec[b + F_PEER + 2 * s + 1];
         long d0 = rec[b + F_PEER + 2 * (1 - s)], d1 = rec[b + F_PEER + 2 * (1 - s) + 1];
         sLo = (int) (s0 >>> 32); sHi = (int) s0; sDiff = (int) (s1 >>> 32); sWin = (int) s1;
         dLo = (int) (d0 >>> 32); dHi = (int) d0; dDiff = (int) (d1 >>> 32); dWin = (int) d1;
-        int st = (int) rec[b + F_STATES];
+        int st = (int) rec[b + F_META_STATES];
         sState = (st >>> (8 * s)) & 0xff;
         dState = (st >>> (8 * (1 - s))) & 0xff;
         sWs = (st >>> (16 + 8 * s)) & 0xff;
@@ -189,13 +193,13 @@ public final class StateTable {
     }
 
     private void storePeers(int id, int s) {
-        int b = id * W;
+        int b = (BASE + id * W);
         rec[b + F_PEER + 2 * s] = ((long) sLo << 32) | (sHi & 0xffffffffL);
         rec[b + F_PEER + 2 * s + 1] = ((long) sDiff << 32) | (sWin & 0xffffffffL);
         rec[b + F_PEER + 2 * (1 - s)] = ((long) dLo << 32) | (dHi & 0xffffffffL);
         rec[b + F_PEER + 2 * (1 - s) + 1] = ((long) dDiff << 32) | (dWin & 0xffffffffL);
         int st = (sState << (8 * s)) | (dState << (8 * (1 - s))) | (sWs << (16 + 8 * s)) | (dWs << (16 + 8 * (1 - s)));
-        rec[b + F_STATES] = st & 0xffffffffL;
+        rec[b + F_META_STATES] = (rec[b + F_META_STATES] & 0xffffffff00000000L) | (st & 0xffffffffL);
     }
 
     // ------------------------------------------------------------------ keys
@@ -218,12 +222,11 @@ public final class StateTable {
         int e;
         long[] r = rec;
         while ((e = index[i]) != 0) {
-            int b = (e - 1) * W;
+            int b = BASE + (e - 1) * W;
             if (r[b + F_PORTS_HASH] == ph && r[b + K_A0LO] == y0 && r[b + K_A1LO] == y1 && r[b + K_A0HI] == x0
                     && r[b + K_A1HI] == x1) {
-                long mi = r[b + F_META_IF];
-                int bound = (int) mi;
-                if ((((int) (mi >>> 32)) & M_KEY) == key && (bound < 0 || bound == ifIndex)) {
+                int bound = (int) r[b + F_RULE_TMO_IF] & 0xffff;
+                if ((((int) (r[b + F_META_STATES] >>> 32)) & M_KEY) == key && (bound == FLOATING || bound == (ifIndex & 0xffff))) {
                     return e - 1;
                 }
             }
@@ -368,13 +371,13 @@ public final class StateTable {
         if (proto == Packet.PROTO_TCP) {
             v = (meta & M_SLOPPY) != 0 ? trackSloppy(p, id, now) : trackFull(p, id, now);
         } else if (isIcmp(p)) {
-            rec[id * W + F_EXPIRE] = now;
+            rec[(BASE + id * W) + F_EXPIRE] = now;
             setTimeout(id, Timeout.ICMP_ERROR);
             v = StateVerdict.PASS;
         } else {
             if (sState < TcpStates.SINGLE) sState = TcpStates.SINGLE;
             if (dState == TcpStates.SINGLE) dState = TcpStates.MULTIPLE;
-            rec[id * W + F_EXPIRE] = now;
+            rec[(BASE + id * W) + F_EXPIRE] = now;
             boolean multi = sState == TcpStates.MULTIPLE && dState == TcpStates.MULTIPLE;
             if (proto == Packet.PROTO_UDP) {
                 setTimeout(id, multi ? Timeout.UDP_MULTIPLE : Timeout.UDP_SINGLE);
@@ -389,8 +392,8 @@ public final class StateTable {
         }
         storePeers(id, s);
         if (v == StateVerdict.PASS) {
-            rec[id * W + F_PACKETS + s]++;
-            rec[id * W + F_BYTES + s] += p.ipLength();
+            rec[(BASE + id * W) + F_PACKETS + s]++;
+            rec[(BASE + id * W) + F_BYTES + s] += p.ipLength();
         } else {
             stateMismatch++;
         }
@@ -533,7 +536,7 @@ public final class StateTable {
                 else if (dState == TcpStates.CLOSING) dState = TcpStates.FIN_WAIT_2;
             }
             if (rst) sState = dState = TcpStates.TIME_WAIT;
-            rec[id * W + F_EXPIRE] = now;
+            rec[(BASE + id * W) + F_EXPIRE] = now;
             tcpTimeout(id);
             return StateVerdict.PASS;
         }
@@ -612,7 +615,7 @@ public final class StateTable {
             }
         }
         if ((flags & Packet.TH_RST) != 0) sState = dState = TcpStates.TIME_WAIT;
-        rec[id * W + F_EXPIRE] = now;
+        rec[(BASE + id * W) + F_EXPIRE] = now;
         tcpTimeout(id);
         return StateVerdict.PASS;
     }
@@ -669,8 +672,8 @@ public final class StateTable {
             }
         }
         int e = lastForward ? 0 : 1;
-        rec[id * W + F_PACKETS + e]++;
-        rec[id * W + F_BYTES + e] += p.ipLength();
+        rec[(BASE + id * W) + F_PACKETS + e]++;
+        rec[(BASE + id * W) + F_BYTES + e] += p.ipLength();
         return StateVerdict.PASS;
     }
 
@@ -703,7 +706,10 @@ public final class StateTable {
             stateLimit++;
             return CREATE_RULE_LIMIT;
         }
-        int bound = opt.ifBound() ? ifIndex : -1;
+        if (opt.ifBound() && (ifIndex < 0 || ifIndex >= FLOATING)) {
+            throw new IllegalArgumentException("if-bound state needs an interface index 0.." + (FLOATING - 1) + ", got " + ifIndex);
+        }
+        int bound = opt.ifBound() ? ifIndex : FLOATING;
         long x0, y0, x1, y1;
         int kp;
         if (in) {
@@ -726,12 +732,13 @@ public final class StateTable {
         } else {
             if (nextUnused == cap) {
                 cap *= 2;
-                rec = Arrays.copyOf(rec, cap * W);
+                rec = Arrays.copyOf(rec, BASE + cap * W);
+                created = Arrays.copyOf(created, cap);
             }
             id = nextUnused++;
         }
         long now = clock.millis();
-        int b = id * W;
+        int b = (BASE + id * W);
         Arrays.fill(rec, b, b + W, 0L);
         rec[b + K_A0HI] = x0;
         rec[b + K_A0LO] = y0;
@@ -740,10 +747,10 @@ public final class StateTable {
         int h = hashOf(x0, y0, x1, y1, kp, key);
         rec[b + F_PORTS_HASH] = ((long) kp << 32) | (h & 0xffffffffL);
         int meta = key | (in ? M_IN : 0) | (opt.sloppy() ? M_SLOPPY : 0) | M_LIVE;
-        rec[b + F_META_IF] = ((long) meta << 32) | (bound & 0xffffffffL);
-        rec[b + F_RULE_TMO] = ((long) r << 32) | timeoutsIndex(opt.timeouts());
+        rec[b + F_META_STATES] = (long) meta << 32;
+        rec[b + F_RULE_TMO_IF] = ((long) r << 32) | ((long) timeoutsIndex(opt.timeouts()) << 16) | (bound & 0xffff);
         rec[b + F_EXPIRE] = now;
-        rec[b + F_CREATED] = now;
+        created[id] = now;
         rec[b + F_PACKETS] = 1;
         rec[b + F_BYTES] = p.ipLength();
         sLo = sHi = sDiff = sWin = sState = sWs = 0;
@@ -806,6 +813,9 @@ public final class StateTable {
         if (t == null) return 0;
         Integer i = tmoIndex.get(t);
         if (i == null) {
+            if (tmoTable.size() > 0xffff) {
+                throw new IllegalStateException("more than 65535 distinct rule timeout sets");
+            }
             i = tmoTable.size();
             tmoTable.add(t);
             tmoIndex.put(t, i);
@@ -822,7 +832,7 @@ public final class StateTable {
         long timeoutMs = t.get(ord) * 1000L;
         int start = t.get(Timeout.ADAPTIVE_START.ordinal());
         int end = t.get(Timeout.ADAPTIVE_END.ordinal());
-        long last = rec[id * W + F_EXPIRE];
+        long last = rec[(BASE + id * W) + F_EXPIRE];
         if (end > 0 && start < end && size > start) {
             if (size >= end) {
                 return last; // expires now
@@ -896,7 +906,7 @@ public final class StateTable {
     /** The rule that created state {@code id}. */
     public int ruleOf(int id) { return rule(id); }
     /** Peer state (TCPS_* / pseudo-state) of the initiator (side 0) or responder (side 1). */
-    public int peerState(int id, int side) { return ((int) rec[id * W + F_STATES] >>> (8 * side)) & 0xff; }
+    public int peerState(int id, int side) { return ((int) rec[(BASE + id * W) + F_META_STATES] >>> (8 * side)) & 0xff; }
     /** The timeout that now applies to state {@code id}. */
     public Timeout timeout(int id) { return timeoutOf(id); }
     /** pf_status counters: state searches. */
@@ -922,7 +932,7 @@ public final class StateTable {
         if (!live(id)) {
             throw new IllegalArgumentException("no live state with id " + id);
         }
-        int b = id * W;
+        int b = (BASE + id * W);
         int meta = meta(id);
         boolean v6 = (meta & M_V6) != 0;
         boolean in = (meta & M_IN) != 0;
@@ -935,14 +945,14 @@ public final class StateTable {
         long now = clock.millis();
         return new StateEntry(id, v6 ? 6 : 4, (meta >>> 1) & 0xff, in, src, sp, dst, dp, peerState(id, 0), peerState(id, 1),
                 rule(id), rec[b + F_PACKETS], rec[b + F_PACKETS + 1], rec[b + F_BYTES], rec[b + F_BYTES + 1],
-                (now - rec[b + F_CREATED]) / 1000, Math.max(0, (expiresAt(id) - now) / 1000), timeoutOf(id));
+                (now - created[id]) / 1000, Math.max(0, (expiresAt(id) - now) / 1000), timeoutOf(id));
     }
 
     /** Sequence tracking of a peer, for tests and {@code pfctl -s state -vv}: {seqlo, seqhi, max_win, seqdiff, wscale}. */
     public int[] peerWindow(int id, int side) {
-        int b = id * W;
+        int b = (BASE + id * W);
         long x0 = rec[b + F_PEER + 2 * side], x1 = rec[b + F_PEER + 2 * side + 1];
-        int ws = ((int) rec[b + F_STATES] >>> (16 + 8 * side)) & 0xff;
+        int ws = ((int) rec[b + F_META_STATES] >>> (16 + 8 * side)) & 0xff;
         return new int[] {(int) (x0 >>> 32), (int) x0, (int) x1, (int) (x1 >>> 32), ws};
     }
 }
