@@ -77,8 +77,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>XXX not modelled: synproxy, source tracking (max-src-*, overload), NAT
  * (one key per state, never a wire/stack pair), rule-specific adaptive counts (the global
- * count is used), pf's RST sent on a handshake mismatch (the peer is reset
- * as pf does, but no packet is produced), fragments (no reassembly: a
+ * count is used), fragments (no reassembly: a
  * non-first fragment never matches a state).
  */
 public final class StateTable {
@@ -137,7 +136,7 @@ public final class StateTable {
 
     // last lookup
     private int lastId = -1;
-    private boolean lastForward, lastRewritten;
+    private boolean lastForward, lastRewritten, lastHandshakeMismatch;
 
     // peers of the packet being tracked, loaded from and stored to the record
     private int sLo, sHi, sDiff, sWin, sState, sWs;
@@ -341,6 +340,7 @@ public final class StateTable {
         lastId = -1;
         lastForward = false;
         lastRewritten = false;
+        lastHandshakeMismatch = false;
         if (!p.ok() || p.fragmentOffset() != 0) {
             return StateVerdict.NO_STATE;
         }
@@ -553,7 +553,8 @@ public final class StateTable {
             return StateVerdict.PASS;
         }
         if (sState == TcpStates.SYN_SENT && dState == TcpStates.SYN_SENT) {
-            // handshake mismatch: pf answers with a RST (XXX not produced here) and forgets this end
+            // handshake mismatch: pf answers with a RST (see lastHandshakeMismatch) and forgets this end
+            lastHandshakeMismatch = !rst;
             sLo = 0;
             sHi = 1;
             sWin = 1;
@@ -901,6 +902,12 @@ public final class StateTable {
     public int lastId() { return lastId; }
     /** Whether the last matched packet went in the state's creating direction. */
     public boolean lastForward() { return lastForward; }
+    /**
+     * Whether the last {@link #test} was a BAD_STATE during the handshake
+     * (both ends SYN_SENT) for a packet that is not a RST: pf then sends the
+     * packet's sender a RST, {@link dev.palisade.core.packet.PacketBuilder#tcpResetHandshakeMismatch}.
+     */
+    public boolean lastHandshakeMismatch() { return lastHandshakeMismatch; }
     /** Whether the last {@link #test}/{@link #create} rewrote the packet's bytes (modulation). */
     public boolean lastRewritten() { return lastRewritten; }
     /** The rule that created state {@code id}. */
