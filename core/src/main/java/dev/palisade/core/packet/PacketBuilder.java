@@ -74,6 +74,29 @@ public final class PacketBuilder {
     }
 
     /**
+     * The RST pf sends when a packet does not fit a state still in its
+     * handshake (pf_tcp_track_full): to {@code p}'s sender, sequence number
+     * {@code p}'s acknowledgement number, flag RST alone, ack 0.
+     *
+     * @throws IllegalArgumentException when {@link #canReturnRst(Packet)} is false
+     */
+    public static byte[] tcpResetHandshakeMismatch(Packet p, int ttl) {
+        if (!canReturnRst(p)) {
+            throw new IllegalArgumentException("no RST for this packet (not a complete TCP segment, or a RST): " + p);
+        }
+        int ipHl = p.v6() ? 40 : 20;
+        byte[] out = new byte[ipHl + 20];
+        writeIpHeader(out, p, Packet.PROTO_TCP, 20, ttl);
+        put16(out, ipHl, p.dstPort());
+        put16(out, ipHl + 2, p.srcPort());
+        put32(out, ipHl + 4, p.ack());
+        out[ipHl + 12] = (byte) (5 << 4);
+        out[ipHl + 13] = (byte) Packet.TH_RST;
+        Checksums.fixChecksums(out);
+        return out;
+    }
+
+    /**
      * The ICMP (IPv4) or ICMPv6 (IPv6) error about {@code p}, from {@code
      * p}'s destination to its source, quoting {@code p}.
      *

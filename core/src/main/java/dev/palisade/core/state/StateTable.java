@@ -4,7 +4,12 @@ import dev.palisade.core.net.IpAddress;
 import dev.palisade.core.packet.Checksums;
 import dev.palisade.core.packet.Packet;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.random.RandomGenerator;
 
@@ -36,7 +41,8 @@ import java.util.random.RandomGenerator;
  *   ({@code pf_tcp_track_sloppy}).
  * <li><b>modulate state</b>: the initiator's ISN is replaced by a random
  *   one on the SYN, the responder's on its first packet; every later packet
- *   has seq shifted and ack shifted back, with an incremental checksum fix.
+ *   has seq shifted and ack (and SACK block edges) shifted back, with an
+ *   incremental checksum fix.
  *   The packet bytes are rewritten in place.
  * <li><b>UDP/other</b>: SINGLE/MULTIPLE pseudo-states (udp.first,
  *   udp.single, udp.multiple; other.*). <b>ICMP queries</b>: icmp.first,
@@ -55,21 +61,23 @@ import java.util.random.RandomGenerator;
  * <h2>Layout: why arrays</h2>
  * A million states must fit in 300 MB and a lookup must take well under
  * 100 ns. Objects per state (a header, a key object, two peer objects, a
- * map entry) cost ~250 bytes and scatter over the heap. Here a state is an
- * index into parallel primitive arrays (struct of arrays, ~150 bytes per
- * state), found through an open-addressing hash index of ints (linear
- * probing, load at most 1/2, backward-shift deletion so no tombstones)
- * whose entries are verified against a stored 32-bit hash before the keys
- * are compared. Freed ids are reused. Nothing is allocated per packet.
+ * map entry) cost ~250 bytes and scatter over the heap. Here a state is a
+ * record of 16 longs (128 bytes, two cache lines) in one {@code long[]},
+ * aligned so the keys and flags share one line, found through an
+ * open-addressing hash index of ints (linear probing, load at most 1/2,
+ * backward-shift deletion so no tombstones) whose entries are checked
+ * against a stored 32-bit hash before the keys are compared. A first layout
+ * with one array per field (struct of arrays) measured 177 bytes per state
+ * but touched ~20 cache lines per lookup, which cost microseconds once the
+ * table outgrew the caches; one record per state touches two.
+ * Freed ids are reused. Nothing is allocated per packet.
  *
  * <p>Not thread safe: one table per evaluating thread, as pf's per-CPU
  * processing is serialised on its table lock.
  *
  * <p>XXX not modelled: synproxy, source tracking (max-src-*, overload), NAT
- * (one key per state, never a wire/stack pair), SACK block modulation
- * ({@code pf_modulate_sack}), rule-specific adaptive counts (the global
- * count is used), pf's RST sent on a handshake mismatch (the peer is reset
- * as pf does, but no packet is produced), fragments (no reassembly: a
+ * (one key per state, never a wire/stack pair), rule-specific adaptive counts (the global
+ * count is used), fragments (no reassembly: a
  * non-first fragment never matches a state).
  */
 public final class StateTable {
@@ -90,21 +98,29 @@ public final class StateTable {
 
     private static final Timeout[] TIMEOUTS = Timeout.values();
 
+    // One record of W = 16 longs (128 bytes, two cache lines) per state, the first record starting
+    // BASE longs into the array so that records sit on 64-byte boundaries in a region-aligned array
+    // (array data begins 16 bytes into the object); the keys and flags share the first line.
+    private static final int W = 16, BASE = 6;
+    private static final int K_A0HI = 0, K_A0LO = 1, K_A1HI = 2, K_A1LO = 3, // key addresses
+            F_PORTS_HASH = 4, // ports << 32 | stored hash
+            F_META_STATES = 5, // meta << 32 | pstate0 | pstate1 << 8 | wscale0 << 16 | wscale1 << 24
+            F_RULE_TMO_IF = 6, // rule << 32 | timeouts index << 16 | if-bound interface (0xffff floating)
+            F_EXPIRE = 7,
+            F_PEER = 8, // per side (2 longs each): seqlo << 32 | seqhi, seqdiff << 32 | maxwin
+            F_PACKETS = 12, F_BYTES = 14; // per side
+    private static final int FLOATING = 0xffff;
+
     private final InstantSource clock;
     private final RandomGenerator random;
     private final Timeouts timeouts;
     private int limit;
 
-    // per state
+    private long[] rec;
+    private long[] created; // cold: only for display
     private int cap;
-    private long[] a0hi, a0lo, a1hi, a1lo;
-    private int[] ports, meta, ifId, rule, hash;
-    private long[] expire, created;
-    private Timeouts[] stateTimeouts;
-    // per peer (2 * id + side): side 0 = initiator, 1 = responder
-    private int[] seqlo, seqhi, seqdiff, maxwin;
-    private byte[] pstate, wscale;
-    private long[] packets, bytes;
+    private final List<Timeouts> tmoTable = new ArrayList<>(Collections.singletonList(null));
+    private final Map<Timeouts, Integer> tmoIndex = new HashMap<>();
 
     private int[] index; // id + 1, 0 = empty
     private int mask;
@@ -113,13 +129,18 @@ public final class StateTable {
     private int[] free = new int[16];
     private int freeTop;
     private int[] ruleStates = new int[16];
+    private int purgeCursor;
 
     // counters (pfctl -s info)
     private long searches, inserts, removals, stateMismatch, stateLimit, stateInsert;
 
     // last lookup
     private int lastId = -1;
-    private boolean lastForward, lastRewritten;
+    private boolean lastForward, lastRewritten, lastHandshakeMismatch;
+
+    // peers of the packet being tracked, loaded from and stored to the record
+    private int sLo, sHi, sDiff, sWin, sState, sWs;
+    private int dLo, dHi, dDiff, dWin, dState, dWs;
 
     /** A table with pf's default timeouts and limit. */
     public StateTable(InstantSource clock, RandomGenerator random) {
@@ -138,41 +159,46 @@ public final class StateTable {
         this.timeouts = timeouts;
         this.clock = clock;
         this.random = random;
-        allocate(1024);
+        cap = 1024;
+        rec = new long[BASE + cap * W];
+        created = new long[cap];
         index = new int[2048];
         mask = index.length - 1;
     }
 
-    private void allocate(int n) {
-        cap = n;
-        a0hi = grow(a0hi, n);
-        a0lo = grow(a0lo, n);
-        a1hi = grow(a1hi, n);
-        a1lo = grow(a1lo, n);
-        ports = grow(ports, n);
-        meta = grow(meta, n);
-        ifId = grow(ifId, n);
-        rule = grow(rule, n);
-        hash = grow(hash, n);
-        expire = grow(expire, n);
-        created = grow(created, n);
-        stateTimeouts = stateTimeouts == null ? new Timeouts[n] : Arrays.copyOf(stateTimeouts, n);
-        seqlo = grow(seqlo, 2 * n);
-        seqhi = grow(seqhi, 2 * n);
-        seqdiff = grow(seqdiff, 2 * n);
-        maxwin = grow(maxwin, 2 * n);
-        pstate = pstate == null ? new byte[2 * n] : Arrays.copyOf(pstate, 2 * n);
-        wscale = wscale == null ? new byte[2 * n] : Arrays.copyOf(wscale, 2 * n);
-        packets = grow(packets, 2 * n);
-        bytes = grow(bytes, 2 * n);
+    // ------------------------------------------------------------------ record fields
+
+    private int meta(int id) { return (int) (rec[(BASE + id * W) + F_META_STATES] >>> 32); }
+    private void setMeta(int id, int m) { int b = (BASE + id * W) + F_META_STATES; rec[b] = ((long) m << 32) | (rec[b] & 0xffffffffL); }
+    private int hashAt(int id) { return (int) rec[(BASE + id * W) + F_PORTS_HASH]; }
+    private int rule(int id) { return (int) (rec[(BASE + id * W) + F_RULE_TMO_IF] >>> 32); }
+    private Timeouts timeoutsOf(int id) {
+        Timeouts t = tmoTable.get(((int) rec[(BASE + id * W) + F_RULE_TMO_IF]) >>> 16);
+        return t != null ? t : timeouts;
+    }
+    private boolean live(int id) { return id >= 0 && id < nextUnused && (meta(id) & M_LIVE) != 0; }
+
+    private void loadPeers(int id, int s) {
+        int b = (BASE + id * W);
+        long s0 = rec[b + F_PEER + 2 * s], s1 = rec[b + F_PEER + 2 * s + 1];
+        long d0 = rec[b + F_PEER + 2 * (1 - s)], d1 = rec[b + F_PEER + 2 * (1 - s) + 1];
+        sLo = (int) (s0 >>> 32); sHi = (int) s0; sDiff = (int) (s1 >>> 32); sWin = (int) s1;
+        dLo = (int) (d0 >>> 32); dHi = (int) d0; dDiff = (int) (d1 >>> 32); dWin = (int) d1;
+        int st = (int) rec[b + F_META_STATES];
+        sState = (st >>> (8 * s)) & 0xff;
+        dState = (st >>> (8 * (1 - s))) & 0xff;
+        sWs = (st >>> (16 + 8 * s)) & 0xff;
+        dWs = (st >>> (16 + 8 * (1 - s))) & 0xff;
     }
 
-    private static long[] grow(long[] a, int n) {
-        return a == null ? new long[n] : Arrays.copyOf(a, n);
-    }
-
-    private static int[] grow(int[] a, int n) {
-        return a == null ? new int[n] : Arrays.copyOf(a, n);
+    private void storePeers(int id, int s) {
+        int b = (BASE + id * W);
+        rec[b + F_PEER + 2 * s] = ((long) sLo << 32) | (sHi & 0xffffffffL);
+        rec[b + F_PEER + 2 * s + 1] = ((long) sDiff << 32) | (sWin & 0xffffffffL);
+        rec[b + F_PEER + 2 * (1 - s)] = ((long) dLo << 32) | (dHi & 0xffffffffL);
+        rec[b + F_PEER + 2 * (1 - s) + 1] = ((long) dDiff << 32) | (dWin & 0xffffffffL);
+        int st = (sState << (8 * s)) | (dState << (8 * (1 - s))) | (sWs << (16 + 8 * s)) | (dWs << (16 + 8 * (1 - s)));
+        rec[b + F_META_STATES] = (rec[b + F_META_STATES] & 0xffffffff00000000L) | (st & 0xffffffffL);
     }
 
     // ------------------------------------------------------------------ keys
@@ -190,13 +216,18 @@ public final class StateTable {
     private int find(int key, long x0, long y0, long x1, long y1, int prt, int ifIndex) {
         searches++;
         int h = hashOf(x0, y0, x1, y1, prt, key);
+        long ph = ((long) prt << 32) | (h & 0xffffffffL);
         int i = h & mask;
         int e;
+        long[] r = rec;
         while ((e = index[i]) != 0) {
-            int id = e - 1;
-            if (hash[id] == h && a0lo[id] == y0 && a1lo[id] == y1 && ports[id] == prt && (meta[id] & M_KEY) == key
-                    && a0hi[id] == x0 && a1hi[id] == x1 && (ifId[id] < 0 || ifId[id] == ifIndex)) {
-                return id;
+            int b = BASE + (e - 1) * W;
+            if (r[b + F_PORTS_HASH] == ph && r[b + K_A0LO] == y0 && r[b + K_A1LO] == y1 && r[b + K_A0HI] == x0
+                    && r[b + K_A1HI] == x1) {
+                int bound = (int) r[b + F_RULE_TMO_IF] & 0xffff;
+                if ((((int) (r[b + F_META_STATES] >>> 32)) & M_KEY) == key && (bound == FLOATING || bound == (ifIndex & 0xffff))) {
+                    return e - 1;
+                }
             }
             i = (i + 1) & mask;
         }
@@ -216,13 +247,13 @@ public final class StateTable {
     }
 
     private void place(int e) {
-        int i = hash[e - 1] & mask;
+        int i = hashAt(e - 1) & mask;
         while (index[i] != 0) i = (i + 1) & mask;
         index[i] = e;
     }
 
     private void indexRemove(int id) {
-        int i = hash[id] & mask;
+        int i = hashAt(id) & mask;
         while (index[i] != id + 1) i = (i + 1) & mask;
         // backward-shift deletion for linear probing
         int j = i;
@@ -230,7 +261,7 @@ public final class StateTable {
             j = (j + 1) & mask;
             int e = index[j];
             if (e == 0) break;
-            int home = hash[e - 1] & mask;
+            int home = hashAt(e - 1) & mask;
             boolean between = i <= j ? (i < home && home <= j) : (i < home || home <= j);
             if (!between) {
                 index[i] = e;
@@ -309,6 +340,7 @@ public final class StateTable {
         lastId = -1;
         lastForward = false;
         lastRewritten = false;
+        lastHandshakeMismatch = false;
         if (!p.ok() || p.fragmentOffset() != 0) {
             return StateVerdict.NO_STATE;
         }
@@ -328,24 +360,25 @@ public final class StateTable {
             remove(id);
             return StateVerdict.NO_STATE;
         }
-        boolean fwd = ((meta[id] & M_IN) != 0) == in;
-        int s = 2 * id + (fwd ? 0 : 1);
-        int d = 2 * id + (fwd ? 1 : 0);
+        int meta = meta(id);
+        boolean fwd = ((meta & M_IN) != 0) == in;
+        int s = fwd ? 0 : 1;
         lastId = id;
         lastForward = fwd;
+        loadPeers(id, s);
         StateVerdict v;
         int proto = p.proto();
         if (proto == Packet.PROTO_TCP) {
-            v = (meta[id] & M_SLOPPY) != 0 ? trackSloppy(p, id, s, d, now) : trackFull(p, id, s, d, now);
+            v = (meta & M_SLOPPY) != 0 ? trackSloppy(p, id, now) : trackFull(p, id, now);
         } else if (isIcmp(p)) {
-            expire[id] = now;
+            rec[(BASE + id * W) + F_EXPIRE] = now;
             setTimeout(id, Timeout.ICMP_ERROR);
             v = StateVerdict.PASS;
         } else {
-            if (pstate[s] < TcpStates.SINGLE) pstate[s] = TcpStates.SINGLE;
-            if (pstate[d] == TcpStates.SINGLE) pstate[d] = TcpStates.MULTIPLE;
-            expire[id] = now;
-            boolean multi = pstate[s] == TcpStates.MULTIPLE && pstate[d] == TcpStates.MULTIPLE;
+            if (sState < TcpStates.SINGLE) sState = TcpStates.SINGLE;
+            if (dState == TcpStates.SINGLE) dState = TcpStates.MULTIPLE;
+            rec[(BASE + id * W) + F_EXPIRE] = now;
+            boolean multi = sState == TcpStates.MULTIPLE && dState == TcpStates.MULTIPLE;
             if (proto == Packet.PROTO_UDP) {
                 setTimeout(id, multi ? Timeout.UDP_MULTIPLE : Timeout.UDP_SINGLE);
             } else {
@@ -353,13 +386,16 @@ public final class StateTable {
             }
             v = StateVerdict.PASS;
         }
-        if (v == StateVerdict.PASS) {
-            packets[s]++;
-            bytes[s] += p.ipLength();
-        } else if (v == StateVerdict.BAD_STATE) {
-            stateMismatch++;
-        } else if (v == StateVerdict.REUSED) {
+        if (v == StateVerdict.REUSED) {
             lastId = -1;
+            return v;
+        }
+        storePeers(id, s);
+        if (v == StateVerdict.PASS) {
+            rec[(BASE + id * W) + F_PACKETS + s]++;
+            rec[(BASE + id * W) + F_BYTES + s] += p.ipLength();
+        } else {
+            stateMismatch++;
         }
         return v;
     }
@@ -373,20 +409,20 @@ public final class StateTable {
     }
 
     private void setTimeout(int id, Timeout t) {
-        meta[id] = (meta[id] & ((1 << M_TIMEOUT_SHIFT) - 1)) | (t.ordinal() << M_TIMEOUT_SHIFT);
+        int m = meta(id);
+        setMeta(id, (m & ((1 << M_TIMEOUT_SHIFT) - 1)) | (t.ordinal() << M_TIMEOUT_SHIFT));
     }
 
     private Timeout timeoutOf(int id) {
-        return TIMEOUTS[meta[id] >>> M_TIMEOUT_SHIFT];
+        return TIMEOUTS[meta(id) >>> M_TIMEOUT_SHIFT];
     }
 
-    private void tcpTimeout(int id, int s, int d) {
-        int ss = pstate[s], ds = pstate[d];
+    private void tcpTimeout(int id) {
         Timeout t;
-        if (ss >= TcpStates.FIN_WAIT_2 && ds >= TcpStates.FIN_WAIT_2) t = Timeout.TCP_CLOSED;
-        else if (ss >= TcpStates.CLOSING && ds >= TcpStates.CLOSING) t = Timeout.TCP_FINWAIT;
-        else if (ss < TcpStates.ESTABLISHED || ds < TcpStates.ESTABLISHED) t = Timeout.TCP_OPENING;
-        else if (ss >= TcpStates.CLOSING || ds >= TcpStates.CLOSING) t = Timeout.TCP_CLOSING;
+        if (sState >= TcpStates.FIN_WAIT_2 && dState >= TcpStates.FIN_WAIT_2) t = Timeout.TCP_CLOSED;
+        else if (sState >= TcpStates.CLOSING && dState >= TcpStates.CLOSING) t = Timeout.TCP_FINWAIT;
+        else if (sState < TcpStates.ESTABLISHED || dState < TcpStates.ESTABLISHED) t = Timeout.TCP_OPENING;
+        else if (sState >= TcpStates.CLOSING || dState >= TcpStates.CLOSING) t = Timeout.TCP_CLOSING;
         else t = Timeout.TCP_ESTABLISHED;
         setTimeout(id, t);
     }
@@ -404,19 +440,20 @@ public final class StateTable {
         lastRewritten = true;
     }
 
-    private StateVerdict trackFull(Packet p, int id, int s, int d, long now) {
+    /** pf_tcp_track_full on the loaded peers (s = the packet's sender). */
+    private StateVerdict trackFull(Packet p, int id, long now) {
         int flags = p.tcpFlags();
         boolean syn = (flags & Packet.TH_SYN) != 0, fin = (flags & Packet.TH_FIN) != 0;
         boolean ackf = (flags & Packet.TH_ACK) != 0, rst = (flags & Packet.TH_RST) != 0;
-        if (syn && !ackf && pstate[s] >= TcpStates.FIN_WAIT_2 && pstate[d] >= TcpStates.FIN_WAIT_2) {
+        if (syn && !ackf && sState >= TcpStates.FIN_WAIT_2 && dState >= TcpStates.FIN_WAIT_2) {
             remove(id);
             return StateVerdict.REUSED;
         }
         int win = p.window();
         int sws, dws;
-        if (wscale[s] != 0 && wscale[d] != 0 && !syn) {
-            sws = wscale[s] & WSCALE_MASK;
-            dws = wscale[d] & WSCALE_MASK;
+        if (sWs != 0 && dWs != 0 && !syn) {
+            sws = sWs & WSCALE_MASK;
+            dws = dWs & WSCALE_MASK;
         } else {
             sws = dws = 0;
         }
@@ -425,15 +462,15 @@ public final class StateTable {
         int ack;
         int end;
         int plen = p.payloadLength();
-        if (seqlo[s] == 0) {
+        if (sLo == 0) {
             // first packet from this end
-            if (seqdiff[d] != 0 && seqdiff[s] == 0) {
+            if (dDiff != 0 && sDiff == 0) {
                 int diff;
                 do {
                     diff = random.nextInt() - seq;
                 } while (diff == 0);
-                seqdiff[s] = diff;
-                ack = (int) p.ack() - seqdiff[d];
+                sDiff = diff;
+                ack = (int) p.ack() - dDiff;
                 rewriteSeqAck(p, seq + diff, ack);
             } else {
                 ack = (int) p.ack();
@@ -441,111 +478,146 @@ public final class StateTable {
             end = seq + plen;
             if (syn) {
                 end++;
-                if ((wscale[d] & WSCALE_FLAG) != 0) {
-                    wscale[s] = (byte) wscaleOption(p);
-                    if ((wscale[s] & WSCALE_FLAG) != 0) {
+                if ((dWs & WSCALE_FLAG) != 0) {
+                    sWs = wscaleOption(p);
+                    if ((sWs & WSCALE_FLAG) != 0) {
                         // remove the scale factor from the initial window
-                        sws = wscale[s] & WSCALE_MASK;
+                        sws = sWs & WSCALE_MASK;
                         win = (win + (1 << sws) - 1) >>> sws;
-                        dws = wscale[d] & WSCALE_MASK;
+                        dws = dWs & WSCALE_MASK;
                     } else {
                         // the other end scales but this one does not: fix up the other window
-                        maxwin[d] <<= wscale[d] & WSCALE_MASK;
-                        wscale[d] = 0;
+                        dWin <<= dWs & WSCALE_MASK;
+                        dWs = 0;
                     }
                 }
             }
             if (fin) end++;
-            seqlo[s] = seq;
-            if (pstate[s] < TcpStates.SYN_SENT) pstate[s] = TcpStates.SYN_SENT;
-            int w = Math.max(1, maxwin[d] << dws);
-            if (seqhi[s] == 1 || seqGeq(end + w, seqhi[s])) seqhi[s] = end + w;
-            if (win > maxwin[s]) maxwin[s] = win;
+            sLo = seq;
+            if (sState < TcpStates.SYN_SENT) sState = TcpStates.SYN_SENT;
+            int w = Math.max(1, dWin << dws);
+            if (sHi == 1 || seqGeq(end + w, sHi)) sHi = end + w;
+            if (win > sWin) sWin = win;
         } else {
-            ack = (int) p.ack() - seqdiff[d];
-            if (seqdiff[s] != 0) {
-                rewriteSeqAck(p, seq + seqdiff[s], ack);
+            ack = (int) p.ack() - dDiff;
+            if (sDiff != 0) {
+                rewriteSeqAck(p, seq + sDiff, ack);
             }
             end = seq + plen;
             if (syn) end++;
             if (fin) end++;
         }
         if (!ackf) {
-            ack = seqlo[d]; // let it pass the ack skew check
-        } else if ((ack == 0 && rst) || pstate[d] < TcpStates.SYN_SENT) {
-            ack = seqlo[d]; // broken stacks: RST|ACK with ack 0, FIN|ACK after a timed-out SYN
+            ack = dLo; // let it pass the ack skew check
+        } else if ((ack == 0 && rst) || dState < TcpStates.SYN_SENT) {
+            ack = dLo; // broken stacks: RST|ACK with ack 0, FIN|ACK after a timed-out SYN
         }
         if (seq == end) {
             // no data: ease the sequencing restrictions
-            seq = seqlo[s];
+            seq = sLo;
             end = seq;
         }
-        int ackskew = seqlo[d] - ack;
-        if (seqGeq(seqhi[s], end)
-                && seqGeq(seq, seqlo[s] - (maxwin[d] << dws))
+        int ackskew = dLo - ack;
+        if (dDiff != 0 && p.tcpHeaderLength() > 20) {
+            modulateSack(p, dDiff);
+        }
+        if (seqGeq(sHi, end)
+                && seqGeq(seq, sLo - (dWin << dws))
                 && ackskew >= -MAXACKWINDOW
                 && ackskew <= (MAXACKWINDOW << sws)
-                && (!rst || origSeq == seqlo[s] || origSeq == seqlo[s] + 1 || origSeq + 1 == seqlo[s])) {
-            if (maxwin[s] < win) maxwin[s] = win;
-            if (seqGt(end, seqlo[s])) seqlo[s] = end;
-            if (seqGeq(ack + (win << sws), seqhi[d])) seqhi[d] = ack + Math.max(win << sws, 1);
-            if (syn && pstate[s] < TcpStates.SYN_SENT) pstate[s] = TcpStates.SYN_SENT;
-            if (fin && pstate[s] < TcpStates.CLOSING) pstate[s] = TcpStates.CLOSING;
+                && (!rst || origSeq == sLo || origSeq == sLo + 1 || origSeq + 1 == sLo)) {
+            if (sWin < win) sWin = win;
+            if (seqGt(end, sLo)) sLo = end;
+            if (seqGeq(ack + (win << sws), dHi)) dHi = ack + Math.max(win << sws, 1);
+            if (syn && sState < TcpStates.SYN_SENT) sState = TcpStates.SYN_SENT;
+            if (fin && sState < TcpStates.CLOSING) sState = TcpStates.CLOSING;
             if (ackf) {
-                if (pstate[d] == TcpStates.SYN_SENT) pstate[d] = TcpStates.ESTABLISHED;
-                else if (pstate[d] == TcpStates.CLOSING) pstate[d] = TcpStates.FIN_WAIT_2;
+                if (dState == TcpStates.SYN_SENT) dState = TcpStates.ESTABLISHED;
+                else if (dState == TcpStates.CLOSING) dState = TcpStates.FIN_WAIT_2;
             }
-            if (rst) pstate[s] = pstate[d] = TcpStates.TIME_WAIT;
-            expire[id] = now;
-            tcpTimeout(id, s, d);
+            if (rst) sState = dState = TcpStates.TIME_WAIT;
+            rec[(BASE + id * W) + F_EXPIRE] = now;
+            tcpTimeout(id);
             return StateVerdict.PASS;
         }
-        if ((pstate[d] < TcpStates.SYN_SENT || pstate[d] >= TcpStates.FIN_WAIT_2 || pstate[s] >= TcpStates.FIN_WAIT_2)
-                && seqGeq(seqhi[s] + MAXACKWINDOW, end)
-                && seqGeq(seq, seqlo[s] - MAXACKWINDOW)) {
+        if ((dState < TcpStates.SYN_SENT || dState >= TcpStates.FIN_WAIT_2 || sState >= TcpStates.FIN_WAIT_2)
+                && seqGeq(sHi + MAXACKWINDOW, end)
+                && seqGeq(seq, sLo - MAXACKWINDOW)) {
             // loose match: shotgunned SYNs, a stream picked up after a flush, stragglers after close.
             // The expiry is not refreshed, so a flood cannot keep the state alive.
-            if (maxwin[s] < win) maxwin[s] = win;
-            if (seqGt(end, seqlo[s])) seqlo[s] = end;
-            if (seqGeq(ack + (win << sws), seqhi[d])) seqhi[d] = ack + Math.max(win << sws, 1);
-            if (fin && pstate[s] < TcpStates.CLOSING) pstate[s] = TcpStates.CLOSING;
-            if (rst) pstate[s] = pstate[d] = TcpStates.TIME_WAIT;
+            if (sWin < win) sWin = win;
+            if (seqGt(end, sLo)) sLo = end;
+            if (seqGeq(ack + (win << sws), dHi)) dHi = ack + Math.max(win << sws, 1);
+            if (fin && sState < TcpStates.CLOSING) sState = TcpStates.CLOSING;
+            if (rst) sState = dState = TcpStates.TIME_WAIT;
             return StateVerdict.PASS;
         }
-        if (pstate[s] == TcpStates.SYN_SENT && pstate[d] == TcpStates.SYN_SENT) {
-            // handshake mismatch: pf answers with a RST (XXX not produced here) and forgets this end
-            seqlo[s] = 0;
-            seqhi[s] = 1;
-            maxwin[s] = 1;
+        if (sState == TcpStates.SYN_SENT && dState == TcpStates.SYN_SENT) {
+            // handshake mismatch: pf answers with a RST (see lastHandshakeMismatch) and forgets this end
+            lastHandshakeMismatch = !rst;
+            sLo = 0;
+            sHi = 1;
+            sWin = 1;
         }
         return StateVerdict.BAD_STATE;
     }
 
-    private StateVerdict trackSloppy(Packet p, int id, int s, int d, long now) {
+    /**
+     * SACK blocks name the other side's sequence numbers: shift them back by
+     * its modulator as pf_modulate_sack does, fixing the checksum.
+     */
+    private void modulateSack(Packet p, int diff) {
+        byte[] b = p.buffer();
+        int t = p.transportOffset();
+        int o = t + 20;
+        int end = t + p.tcpHeaderLength();
+        while (o < end) {
+            int kind = b[o] & 0xff;
+            if (kind == 0) return;
+            if (kind == 1) {
+                o++;
+                continue;
+            }
+            if (o + 1 >= end) return;
+            int len = b[o + 1] & 0xff;
+            if (len < 2 || o + len > end) return;
+            if (kind == 5) {
+                for (int e = o + 2; e + 4 <= o + len; e += 4) {
+                    int edge = (b[e] & 0xff) << 24 | (b[e + 1] & 0xff) << 16 | (b[e + 2] & 0xff) << 8 | (b[e + 3] & 0xff);
+                    Checksums.replace32(b, t + 16, e, edge - diff);
+                    lastRewritten = true;
+                }
+            }
+            o += len;
+        }
+    }
+
+    /** pf_tcp_track_sloppy on the loaded peers. */
+    private StateVerdict trackSloppy(Packet p, int id, long now) {
         int flags = p.tcpFlags();
         boolean syn = (flags & Packet.TH_SYN) != 0;
-        if (syn && (flags & Packet.TH_ACK) == 0 && pstate[s] >= TcpStates.FIN_WAIT_2 && pstate[d] >= TcpStates.FIN_WAIT_2) {
+        if (syn && (flags & Packet.TH_ACK) == 0 && sState >= TcpStates.FIN_WAIT_2 && dState >= TcpStates.FIN_WAIT_2) {
             remove(id);
             return StateVerdict.REUSED;
         }
-        if (syn && pstate[s] < TcpStates.SYN_SENT) pstate[s] = TcpStates.SYN_SENT;
-        if ((flags & Packet.TH_FIN) != 0 && pstate[s] < TcpStates.CLOSING) pstate[s] = TcpStates.CLOSING;
+        if (syn && sState < TcpStates.SYN_SENT) sState = TcpStates.SYN_SENT;
+        if ((flags & Packet.TH_FIN) != 0 && sState < TcpStates.CLOSING) sState = TcpStates.CLOSING;
         if ((flags & Packet.TH_ACK) != 0) {
-            if (pstate[d] == TcpStates.SYN_SENT) {
-                pstate[d] = TcpStates.ESTABLISHED;
-            } else if (pstate[d] == TcpStates.CLOSING) {
-                pstate[d] = TcpStates.FIN_WAIT_2;
-            } else if (pstate[s] == TcpStates.SYN_SENT && pstate[d] < TcpStates.SYN_SENT) {
+            if (dState == TcpStates.SYN_SENT) {
+                dState = TcpStates.ESTABLISHED;
+            } else if (dState == TcpStates.CLOSING) {
+                dState = TcpStates.FIN_WAIT_2;
+            } else if (sState == TcpStates.SYN_SENT && dState < TcpStates.SYN_SENT) {
                 // only one half of the connection is seen: an ACK after the SYN establishes it
-                pstate[d] = pstate[s] = TcpStates.ESTABLISHED;
-            } else if (pstate[s] == TcpStates.CLOSING && pstate[d] == TcpStates.ESTABLISHED && seqlo[d] == 0) {
+                dState = sState = TcpStates.ESTABLISHED;
+            } else if (sState == TcpStates.CLOSING && dState == TcpStates.ESTABLISHED && dLo == 0) {
                 // half-seen close
-                pstate[d] = TcpStates.CLOSING;
+                dState = TcpStates.CLOSING;
             }
         }
-        if ((flags & Packet.TH_RST) != 0) pstate[s] = pstate[d] = TcpStates.TIME_WAIT;
-        expire[id] = now;
-        tcpTimeout(id, s, d);
+        if ((flags & Packet.TH_RST) != 0) sState = dState = TcpStates.TIME_WAIT;
+        rec[(BASE + id * W) + F_EXPIRE] = now;
+        tcpTimeout(id);
         return StateVerdict.PASS;
     }
 
@@ -576,9 +648,9 @@ public final class StateTable {
             remove(id);
             return StateVerdict.NO_STATE;
         }
-        boolean qfwd = ((meta[id] & M_IN) != 0) == qin;
-        int s = 2 * id + (qfwd ? 0 : 1); // the peer that sent the quoted packet
-        int d = 2 * id + (qfwd ? 1 : 0);
+        int meta = meta(id);
+        boolean qfwd = ((meta & M_IN) != 0) == qin;
+        int s = qfwd ? 0 : 1; // the peer that sent the quoted packet
         lastId = id;
         lastForward = !qfwd;
         // the error must go to the quoted packet's sender
@@ -586,22 +658,23 @@ public final class StateTable {
             stateMismatch++;
             return StateVerdict.BAD_STATE;
         }
-        if (qproto == Packet.PROTO_TCP && (meta[id] & M_SLOPPY) == 0) {
-            int dws = (wscale[s] != 0 && wscale[d] != 0) ? wscale[d] & WSCALE_MASK : 0;
-            int seq = (int) q.seq() - seqdiff[s];
-            if (seqdiff[s] != 0) {
+        if (qproto == Packet.PROTO_TCP && (meta & M_SLOPPY) == 0) {
+            loadPeers(id, s);
+            int dws = (sWs != 0 && dWs != 0) ? dWs & WSCALE_MASK : 0;
+            int seq = (int) q.seq() - sDiff;
+            if (sDiff != 0) {
                 // demodulate the quoted sequence number so the receiver recognises its own packet
                 Checksums.replace32(p.buffer(), p.transportOffset() + 2, q.transportOffset() + 4, seq);
                 lastRewritten = true;
             }
-            if (!seqGeq(seqhi[s], seq) || !seqGeq(seq, seqlo[s] - (maxwin[d] << dws))) {
+            if (!seqGeq(sHi, seq) || !seqGeq(seq, sLo - (dWin << dws))) {
                 stateMismatch++;
                 return StateVerdict.BAD_STATE;
             }
         }
-        int e = 2 * id + (lastForward ? 0 : 1);
-        packets[e]++;
-        bytes[e] += p.ipLength();
+        int e = lastForward ? 0 : 1;
+        rec[(BASE + id * W) + F_PACKETS + e]++;
+        rec[(BASE + id * W) + F_BYTES + e] += p.ipLength();
         return StateVerdict.PASS;
     }
 
@@ -634,7 +707,10 @@ public final class StateTable {
             stateLimit++;
             return CREATE_RULE_LIMIT;
         }
-        int bound = opt.ifBound() ? ifIndex : -1;
+        if (opt.ifBound() && (ifIndex < 0 || ifIndex >= FLOATING)) {
+            throw new IllegalArgumentException("if-bound state needs an interface index 0.." + (FLOATING - 1) + ", got " + ifIndex);
+        }
+        int bound = opt.ifBound() ? ifIndex : FLOATING;
         long x0, y0, x1, y1;
         int kp;
         if (in) {
@@ -655,70 +731,75 @@ public final class StateTable {
         if (freeTop > 0) {
             id = free[--freeTop];
         } else {
-            if (nextUnused == cap) allocate(cap * 2);
+            if (nextUnused == cap) {
+                cap *= 2;
+                rec = Arrays.copyOf(rec, BASE + cap * W);
+                created = Arrays.copyOf(created, cap);
+            }
             id = nextUnused++;
         }
         long now = clock.millis();
-        a0hi[id] = x0; a0lo[id] = y0; a1hi[id] = x1; a1lo[id] = y1;
-        ports[id] = kp;
-        meta[id] = key | (in ? M_IN : 0) | (opt.sloppy() ? M_SLOPPY : 0) | M_LIVE;
-        ifId[id] = bound;
-        rule[id] = r;
-        hash[id] = hashOf(x0, y0, x1, y1, kp, key);
-        expire[id] = now;
+        int b = (BASE + id * W);
+        Arrays.fill(rec, b, b + W, 0L);
+        rec[b + K_A0HI] = x0;
+        rec[b + K_A0LO] = y0;
+        rec[b + K_A1HI] = x1;
+        rec[b + K_A1LO] = y1;
+        int h = hashOf(x0, y0, x1, y1, kp, key);
+        rec[b + F_PORTS_HASH] = ((long) kp << 32) | (h & 0xffffffffL);
+        int meta = key | (in ? M_IN : 0) | (opt.sloppy() ? M_SLOPPY : 0) | M_LIVE;
+        rec[b + F_META_STATES] = (long) meta << 32;
+        rec[b + F_RULE_TMO_IF] = ((long) r << 32) | ((long) timeoutsIndex(opt.timeouts()) << 16) | (bound & 0xffff);
+        rec[b + F_EXPIRE] = now;
         created[id] = now;
-        stateTimeouts[id] = opt.timeouts();
-        int s = 2 * id, d = 2 * id + 1;
-        seqlo[s] = seqhi[s] = seqdiff[s] = maxwin[s] = 0;
-        seqlo[d] = seqhi[d] = seqdiff[d] = maxwin[d] = 0;
-        pstate[s] = pstate[d] = 0;
-        wscale[s] = wscale[d] = 0;
-        packets[s] = 1;
-        bytes[s] = p.ipLength();
-        packets[d] = bytes[d] = 0;
+        rec[b + F_PACKETS] = 1;
+        rec[b + F_BYTES] = p.ipLength();
+        sLo = sHi = sDiff = sWin = sState = sWs = 0;
+        dLo = dHi = dDiff = dWin = dState = dWs = 0;
         int proto = p.proto();
         if (proto == Packet.PROTO_TCP) {
             int flags = p.tcpFlags();
-            seqlo[s] = (int) p.seq();
-            seqhi[s] = seqlo[s] + p.payloadLength() + 1;
+            sLo = (int) p.seq();
+            sHi = sLo + p.payloadLength() + 1;
             if ((flags & (Packet.TH_SYN | Packet.TH_ACK)) == Packet.TH_SYN && opt.modulate()) {
                 int diff;
                 do {
-                    diff = random.nextInt() - seqlo[s];
+                    diff = random.nextInt() - sLo;
                 } while (diff == 0);
-                seqdiff[s] = diff;
-                byte[] b = p.buffer();
+                sDiff = diff;
+                byte[] bb = p.buffer();
                 int t = p.transportOffset();
-                Checksums.replace32(b, t + 16, t + 4, seqlo[s] + diff);
+                Checksums.replace32(bb, t + 16, t + 4, sLo + diff);
                 lastRewritten = true;
             }
             if ((flags & Packet.TH_SYN) != 0) {
-                seqhi[s]++;
-                wscale[s] = (byte) wscaleOption(p);
+                sHi++;
+                sWs = wscaleOption(p);
             }
-            maxwin[s] = Math.max(p.window(), 1);
-            if ((wscale[s] & WSCALE_MASK) != 0) {
+            sWin = Math.max(p.window(), 1);
+            if ((sWs & WSCALE_MASK) != 0) {
                 // remove the scale factor from the initial window
-                int sh = wscale[s] & WSCALE_MASK;
-                maxwin[s] = (maxwin[s] + (1 << sh) - 1) >>> sh;
+                int sh = sWs & WSCALE_MASK;
+                sWin = (sWin + (1 << sh) - 1) >>> sh;
             }
-            if ((flags & Packet.TH_FIN) != 0) seqhi[s]++;
-            seqhi[d] = 1;
-            maxwin[d] = 1;
-            pstate[s] = TcpStates.SYN_SENT;
-            pstate[d] = TcpStates.CLOSED;
+            if ((flags & Packet.TH_FIN) != 0) sHi++;
+            dHi = 1;
+            dWin = 1;
+            sState = TcpStates.SYN_SENT;
+            dState = TcpStates.CLOSED;
             setTimeout(id, Timeout.TCP_FIRST);
         } else if (proto == Packet.PROTO_UDP) {
-            pstate[s] = TcpStates.SINGLE;
-            pstate[d] = TcpStates.NO_TRAFFIC;
+            sState = TcpStates.SINGLE;
+            dState = TcpStates.NO_TRAFFIC;
             setTimeout(id, Timeout.UDP_FIRST);
         } else if (isIcmp(p)) {
             setTimeout(id, Timeout.ICMP_FIRST);
         } else {
-            pstate[s] = TcpStates.SINGLE;
-            pstate[d] = TcpStates.NO_TRAFFIC;
+            sState = TcpStates.SINGLE;
+            dState = TcpStates.NO_TRAFFIC;
             setTimeout(id, Timeout.OTHER_FIRST);
         }
+        storePeers(id, 0);
         indexInsert(id);
         size++;
         if (r >= ruleStates.length) ruleStates = Arrays.copyOf(ruleStates, Math.max(r + 1, ruleStates.length * 2));
@@ -729,33 +810,47 @@ public final class StateTable {
         return id;
     }
 
+    private int timeoutsIndex(Timeouts t) {
+        if (t == null) return 0;
+        Integer i = tmoIndex.get(t);
+        if (i == null) {
+            if (tmoTable.size() > 0xffff) {
+                throw new IllegalStateException("more than 65535 distinct rule timeout sets");
+            }
+            i = tmoTable.size();
+            tmoTable.add(t);
+            tmoIndex.put(t, i);
+        }
+        return i;
+    }
+
     // ------------------------------------------------------------------ expiry
 
     /** When state {@code id} expires (epoch millis), with adaptive scaling. */
     public long expiresAt(int id) {
-        Timeouts t = stateTimeouts[id] != null ? stateTimeouts[id] : timeouts;
-        int ord = meta[id] >>> M_TIMEOUT_SHIFT;
+        Timeouts t = timeoutsOf(id);
+        int ord = meta(id) >>> M_TIMEOUT_SHIFT;
         long timeoutMs = t.get(ord) * 1000L;
         int start = t.get(Timeout.ADAPTIVE_START.ordinal());
         int end = t.get(Timeout.ADAPTIVE_END.ordinal());
+        long last = rec[(BASE + id * W) + F_EXPIRE];
         if (end > 0 && start < end && size > start) {
             if (size >= end) {
-                return expire[id]; // expires now
+                return last; // expires now
             }
             timeoutMs = timeoutMs * (end - size) / (end - start);
         }
-        return expire[id] + timeoutMs;
+        return last + timeoutMs;
     }
 
     /** Removes state {@code id}. */
     public void remove(int id) {
-        if (id < 0 || id >= nextUnused || (meta[id] & M_LIVE) == 0) {
+        if (!live(id)) {
             throw new IllegalArgumentException("no live state with id " + id);
         }
         indexRemove(id);
-        meta[id] = 0;
-        stateTimeouts[id] = null;
-        ruleStates[rule[id]]--;
+        ruleStates[rule(id)]--;
+        setMeta(id, 0);
         if (freeTop == free.length) free = Arrays.copyOf(free, free.length * 2);
         free[freeTop++] = id;
         size--;
@@ -773,7 +868,7 @@ public final class StateTable {
         for (int n = 0; n < max && nextUnused > 0; n++) {
             if (purgeCursor >= nextUnused) purgeCursor = 0;
             int id = purgeCursor++;
-            if ((meta[id] & M_LIVE) != 0 && now >= expiresAt(id)) {
+            if (live(id) && now >= expiresAt(id)) {
                 remove(id);
                 removed++;
             }
@@ -781,12 +876,10 @@ public final class StateTable {
         return removed;
     }
 
-    private int purgeCursor;
-
     /** Removes every state (pfctl -F states). */
     public void clear() {
         for (int id = 0; id < nextUnused; id++) {
-            if ((meta[id] & M_LIVE) != 0) remove(id);
+            if (live(id)) remove(id);
         }
     }
 
@@ -809,12 +902,18 @@ public final class StateTable {
     public int lastId() { return lastId; }
     /** Whether the last matched packet went in the state's creating direction. */
     public boolean lastForward() { return lastForward; }
+    /**
+     * Whether the last {@link #test} was a BAD_STATE during the handshake
+     * (both ends SYN_SENT) for a packet that is not a RST: pf then sends the
+     * packet's sender a RST, {@link dev.palisade.core.packet.PacketBuilder#tcpResetHandshakeMismatch}.
+     */
+    public boolean lastHandshakeMismatch() { return lastHandshakeMismatch; }
     /** Whether the last {@link #test}/{@link #create} rewrote the packet's bytes (modulation). */
     public boolean lastRewritten() { return lastRewritten; }
     /** The rule that created state {@code id}. */
-    public int ruleOf(int id) { return rule[id]; }
+    public int ruleOf(int id) { return rule(id); }
     /** Peer state (TCPS_* / pseudo-state) of the initiator (side 0) or responder (side 1). */
-    public int peerState(int id, int side) { return pstate[2 * id + side]; }
+    public int peerState(int id, int side) { return ((int) rec[(BASE + id * W) + F_META_STATES] >>> (8 * side)) & 0xff; }
     /** The timeout that now applies to state {@code id}. */
     public Timeout timeout(int id) { return timeoutOf(id); }
     /** pf_status counters: state searches. */
@@ -831,31 +930,36 @@ public final class StateTable {
     /** Calls {@code action} with the id of every live state. */
     public void forEach(IntConsumer action) {
         for (int id = 0; id < nextUnused; id++) {
-            if ((meta[id] & M_LIVE) != 0) action.accept(id);
+            if (live(id)) action.accept(id);
         }
     }
 
     /** A snapshot of state {@code id}. */
     public StateEntry entry(int id) {
-        if (id < 0 || id >= nextUnused || (meta[id] & M_LIVE) == 0) {
+        if (!live(id)) {
             throw new IllegalArgumentException("no live state with id " + id);
         }
-        boolean v6 = (meta[id] & M_V6) != 0;
-        boolean in = (meta[id] & M_IN) != 0;
-        IpAddress side0 = v6 ? IpAddress.ofV6(a0hi[id], a0lo[id]) : IpAddress.ofV4((int) a0lo[id]);
-        IpAddress side1 = v6 ? IpAddress.ofV6(a1hi[id], a1lo[id]) : IpAddress.ofV4((int) a1lo[id]);
-        int p0 = ports[id] >>> 16, p1 = ports[id] & 0xffff;
+        int b = (BASE + id * W);
+        int meta = meta(id);
+        boolean v6 = (meta & M_V6) != 0;
+        boolean in = (meta & M_IN) != 0;
+        IpAddress side0 = v6 ? IpAddress.ofV6(rec[b + K_A0HI], rec[b + K_A0LO]) : IpAddress.ofV4((int) rec[b + K_A0LO]);
+        IpAddress side1 = v6 ? IpAddress.ofV6(rec[b + K_A1HI], rec[b + K_A1LO]) : IpAddress.ofV4((int) rec[b + K_A1LO]);
+        int ports = (int) (rec[b + F_PORTS_HASH] >>> 32);
+        int p0 = ports >>> 16, p1 = ports & 0xffff;
         IpAddress src = in ? side0 : side1, dst = in ? side1 : side0;
         int sp = in ? p0 : p1, dp = in ? p1 : p0;
         long now = clock.millis();
-        return new StateEntry(id, v6 ? 6 : 4, (meta[id] >>> 1) & 0xff, in, src, sp, dst, dp, pstate[2 * id], pstate[2 * id + 1],
-                rule[id], packets[2 * id], packets[2 * id + 1], bytes[2 * id], bytes[2 * id + 1],
+        return new StateEntry(id, v6 ? 6 : 4, (meta >>> 1) & 0xff, in, src, sp, dst, dp, peerState(id, 0), peerState(id, 1),
+                rule(id), rec[b + F_PACKETS], rec[b + F_PACKETS + 1], rec[b + F_BYTES], rec[b + F_BYTES + 1],
                 (now - created[id]) / 1000, Math.max(0, (expiresAt(id) - now) / 1000), timeoutOf(id));
     }
 
     /** Sequence tracking of a peer, for tests and {@code pfctl -s state -vv}: {seqlo, seqhi, max_win, seqdiff, wscale}. */
     public int[] peerWindow(int id, int side) {
-        int i = 2 * id + side;
-        return new int[] {seqlo[i], seqhi[i], maxwin[i], seqdiff[i], wscale[i]};
+        int b = (BASE + id * W);
+        long x0 = rec[b + F_PEER + 2 * side], x1 = rec[b + F_PEER + 2 * side + 1];
+        int ws = ((int) rec[b + F_META_STATES] >>> (16 + 8 * side)) & 0xff;
+        return new int[] {(int) (x0 >>> 32), (int) x0, (int) x1, (int) (x1 >>> 32), ws};
     }
 }

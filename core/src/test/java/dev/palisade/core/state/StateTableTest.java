@@ -119,6 +119,27 @@ class StateTableTest {
     }
 
     @Test
+    void handshakeMismatchAsksForARst() {
+        int id = st.create(pk(t4(C, 40009, S, 80, 1000, 0, SYN, 1000, NO, 0)), true, 1, StateOptions.keep(1));
+        // a shotgunned SYN from the other side makes both ends SYN_SENT
+        assertEquals(PASS, st.test(pk(t4(S, 80, C, 40009, 5000, 0, SYN, 1000, NO, 0)), false, 1));
+        assertEquals(TcpStates.SYN_SENT, st.peerState(id, 1));
+        // then the server sends something far outside the windows
+        byte[] bad = t4(S, 80, C, 40009, 5000 + 500_000, 777, ACK, 1000, NO, 10);
+        assertEquals(BAD_STATE, st.test(pk(bad), false, 1));
+        assertTrue(st.lastHandshakeMismatch());
+        Packet rst = pk(dev.palisade.core.packet.PacketBuilder.tcpResetHandshakeMismatch(pk(bad), 64));
+        assertEquals(Packet.TH_RST, rst.tcpFlags());
+        assertEquals(777, rst.seq());
+        assertEquals(dev.palisade.core.net.IpAddress.parse(S), rst.dst());
+        assertTrue(Checksums.transportOk(rst));
+        // the server's end is forgotten, as in pf
+        assertEquals(0, st.peerWindow(id, 1)[0]);
+        assertEquals(PASS, st.test(pk(t4(C, 40009, S, 80, 1000, 0, SYN, 1000, NO, 0)), true, 1));
+        assertFalse(st.lastHandshakeMismatch());
+    }
+
+    @Test
     void resetOnlyWithExactSequence() {
         int id = established(C, 40002, S, 80, 2000, 3000, NO, NO);
         // in-window but not exact: refused (blind reset)
@@ -260,6 +281,17 @@ class StateTableTest {
         assertEquals(PASS, st.test(pk(data), false, 1));
         assertEquals(sIsn + 1, pk(data).seq());
         assertEquals(1001, pk(data).ack());
+        // the client acks 1 and SACKs 101..201 of the server's (modulated) data: the edges go back to the server's numbers
+        long l = sIsn + 101, r = sIsn + 201;
+        byte[] sack = bytes(1, 1, 5, 10, (int) (l >>> 24), (int) (l >>> 16), (int) (l >>> 8), (int) l,
+                (int) (r >>> 24), (int) (r >>> 16), (int) (r >>> 8), (int) r);
+        byte[] sacked = t4(C, 40007, S, 80, 1001, sIsn + 1, ACK, 64000, sack, 0);
+        assertEquals(PASS, st.test(pk(sacked), true, 1));
+        Packet ps2 = pk(sacked);
+        int o = ps2.transportOffset() + 20 + 4;
+        assertEquals(5101, dev.palisade.core.net.IpAddress.ofBytes(sacked, o, 4).lo());
+        assertEquals(5201, dev.palisade.core.net.IpAddress.ofBytes(sacked, o + 4, 4).lo());
+        assertTrue(Checksums.transportOk(ps2));
     }
 
     @Test
