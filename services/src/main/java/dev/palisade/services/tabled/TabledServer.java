@@ -122,9 +122,17 @@ public final class TabledServer implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.channel = open(settings.bind());
-        this.channel.configureBlocking(false);
-        this.selector = Selector.open();
-        this.channel.register(selector, SelectionKey.OP_READ);
+        Selector sel = null;
+        try {
+            channel.configureBlocking(false);
+            sel = Selector.open();
+            channel.register(sel, SelectionKey.OP_READ);
+        } catch (IOException | RuntimeException e) {
+            if (sel != null) sel.close();
+            channel.close();
+            throw e;
+        }
+        this.selector = sel;
         @SuppressWarnings("unchecked")
         BlockingQueue<List<Work>>[] q = new BlockingQueue[settings.lanes()];
         this.queues = q;
