@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * queue is full the receive thread waits: the kernel's socket buffer absorbs
  * the burst, then drops (counted by the kernel, not here). With
  * {@code lanes = 0} commands are applied on the receive thread.
+ * XXX {@link Tables} has no batch add: with a store that commits on every
+ * call, each lane waits for one commit per command, so throughput is about
+ * lanes / commit latency; a batch method on Tables would let a lane commit
+ * its whole batch at once.
  *
  * <p>Never dies on a datagram: every outcome is counted
  * ({@link TabledCounters}); rejections are logged with the peer's address,
