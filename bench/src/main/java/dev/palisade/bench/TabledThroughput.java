@@ -25,8 +25,8 @@ import java.util.Random;
  * time (sender and server together), since on a shared machine the wall-clock
  * figure depends on the other load.
  *
- * <p>Run: {@code java -cp bench/target/benchmarks.jar dev.palisade.bench.TabledThroughput [COUNT] [VERSION] [LANES]}
- * (defaults 1000000, 2, 16). Target (issue 6): at least 100000/s.
+ * <p>Run: {@code java -cp bench/target/benchmarks.jar dev.palisade.bench.TabledThroughput [COUNT] [VERSION] [LANES] [SENDERS]}
+ * (defaults 1000000, 2, 16, 1; SENDERS client threads, each its own socket, share the datagrams). Target (issue 6): at least 100000/s.
  */
 public final class TabledThroughput {
 
@@ -34,6 +34,7 @@ public final class TabledThroughput {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int version = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int lanes = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+        int senders = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         int window = 4096;
 
         byte[] keyBytes = new byte[32];
@@ -66,13 +67,32 @@ public final class TabledThroughput {
             var threads = java.lang.management.ManagementFactory.getThreadMXBean();
             ByteBuffer buf = ByteBuffer.allocateDirect(TabledCodec.V3_SIZE);
             int warm = count / 5;
-            send(ch, buf, datagrams, 0, warm, c, window);
+            send(ch, buf, datagrams, 0, warm, c, window, 0, 1);
             drain(server, c, warm);
             long applied0 = c.appliedTotal();
             long cpu0 = os.getProcessCpuTime();
             long sender0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
-            send(ch, buf, datagrams, warm, count, c, window);
+            if (senders <= 1) {
+                send(ch, buf, datagrams, warm, count, c, window, warm, 1);
+            } else {
+                Thread[] ts = new Thread[senders - 1];
+                int share = (count - warm) / senders;
+                for (int k = 1; k < senders; k++) {
+                    int from = warm + k * share;
+                    int to = k == senders - 1 ? count : from + share;
+                    ts[k - 1] = Thread.ofPlatform().start(() -> {
+                        try (DatagramChannel own = DatagramChannel.open()) {
+                            own.connect(server.localAddress());
+                            send(own, ByteBuffer.allocateDirect(TabledCodec.V3_SIZE), datagrams, from, to, c, window, warm, senders);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+                }
+                send(ch, buf, datagrams, warm, warm + share, c, window, warm, senders);
+                for (Thread t : ts) t.join();
+            }
             drain(server, c, count);
             long t1 = System.nanoTime();
             double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
@@ -82,17 +102,29 @@ public final class TabledThroughput {
             System.out.printf("version %d, lanes %d: %d sent (first %d to warm up), %d received, %d rejected, %d in table;"
                     + " measured: %d applied in %.2f s: %.0f applied/s%n",
                     version, lanes, count, warm, c.received(), c.rejectedTotal(), tables.size("bench"), applied, seconds, applied / seconds);
-            System.out.printf("process CPU %.2f s (sender thread %.2f s, server and JVM %.2f s): %.0f applied per server CPU-second;"
-                    + " load average %.1f on %d CPUs%n", cpuSeconds, senderSeconds, cpuSeconds - senderSeconds,
-                    applied / (cpuSeconds - senderSeconds), os.getSystemLoadAverage(), os.getAvailableProcessors());
+            if (senders == 1) {
+                System.out.printf("process CPU %.2f s (sender thread %.2f s, server and JVM %.2f s): %.0f applied per server CPU-second;"
+                        + " load average %.1f on %d CPUs%n", cpuSeconds, senderSeconds, cpuSeconds - senderSeconds,
+                        applied / (cpuSeconds - senderSeconds), os.getSystemLoadAverage(), os.getAvailableProcessors());
+            } else {
+                System.out.printf("%d senders; process CPU %.2f s (senders and server): %.0f applied per process CPU-second;"
+                        + " load average %.1f on %d CPUs%n", senders, cpuSeconds, applied / cpuSeconds,
+                        os.getSystemLoadAverage(), os.getAvailableProcessors());
+            }
             if (c.rejectedTotal() != 0) System.out.println("rejections: " + c);
         }
     }
 
-    private static void send(DatagramChannel ch, ByteBuffer buf, byte[][] datagrams, int from, int to, TabledCounters c, int window)
-            throws java.io.IOException {
+    /**
+     * Sends datagrams[from, to), one of {@code senders} equal shares sent at once after {@code base} were received:
+     * waits while the senders together would be more than {@code window} ahead of the server.
+     */
+    private static void send(DatagramChannel ch, ByteBuffer buf, byte[][] datagrams, int from, int to, TabledCounters c, int window,
+                             int base, int senders) throws java.io.IOException {
         for (int i = from; i < to; i++) {
-            while (i - c.received() > window) java.util.concurrent.locks.LockSupport.parkNanos(20_000); // 2 cores: do not spin
+            while ((long) (i - from) * senders + base - c.received() > window) {
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000); // 2 cores: do not spin
+            }
             buf.clear();
             buf.put(datagrams[i]).flip();
             ch.write(buf);
