@@ -19,14 +19,14 @@ import java.util.Random;
  * loopback UDP to a {@link TabledServer}, which verifies each (MAC, window,
  * replay cache) and applies it to an in-memory {@link MapTables}. The figure
  * is datagrams applied per second, counted by the server, from the first
- * send to the last apply. The sender keeps at most {@code window} datagrams
+ * send to the last apply, after a warm-up of a fifth of the datagrams (JIT). The sender keeps at most {@code window} datagrams
  * ahead of the server's receive counter, so that the kernel's socket buffer
  * does not drop (drops are reported anyway). It also prints the process's CPU
  * time (sender and server together), since on a shared machine the wall-clock
  * figure depends on the other load.
  *
- * <p>Run: {@code java -cp bench/target/benchmarks.jar dev.palisade.bench.TabledThroughput [COUNT] [VERSION] [LANES]}
- * (defaults 1000000, 2, 16). Target (issue 6): at least 100000/s.
+ * <p>Run: {@code java -cp bench/target/benchmarks.jar dev.palisade.bench.TabledThroughput [COUNT] [VERSION] [LANES] [SENDERS]}
+ * (defaults 1000000, 2, 16, 1; SENDERS client threads, each its own socket, share the datagrams). Target (issue 6): at least 100000/s.
  */
 public final class TabledThroughput {
 
@@ -34,6 +34,7 @@ public final class TabledThroughput {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int version = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int lanes = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+        int senders = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         int window = 4096;
 
         byte[] keyBytes = new byte[32];
@@ -64,35 +65,87 @@ public final class TabledThroughput {
             TabledCounters c = server.counters();
             var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            ByteBuffer buf = ByteBuffer.allocateDirect(TabledCodec.V3_SIZE);
+            int warm = count / 5;
+            send(ch, buf, datagrams, 0, warm, c, window, 0, 1);
+            drain(server, c, warm);
+            long applied0 = c.appliedTotal();
             long cpu0 = os.getProcessCpuTime();
             long sender0 = threads.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
-            ByteBuffer buf = ByteBuffer.allocateDirect(TabledCodec.V3_SIZE);
-            for (int i = 0; i < count; i++) {
-                while (i - c.received() > window) java.util.concurrent.locks.LockSupport.parkNanos(20_000); // 2 cores: do not spin
-                buf.clear();
-                buf.put(datagrams[i]).flip();
-                ch.write(buf);
+            if (senders <= 1) {
+                send(ch, buf, datagrams, warm, count, c, window, warm, 1);
+            } else {
+                Thread[] ts = new Thread[senders - 1];
+                int share = (count - warm) / senders;
+                for (int k = 1; k < senders; k++) {
+                    int from = warm + k * share;
+                    int to = k == senders - 1 ? count : from + share;
+                    ts[k - 1] = Thread.ofPlatform().start(() -> {
+                        try (DatagramChannel own = DatagramChannel.open()) {
+                            own.connect(server.localAddress());
+                            send(own, ByteBuffer.allocateDirect(TabledCodec.V3_SIZE), datagrams, from, to, c, window, warm, senders);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+                }
+                send(ch, buf, datagrams, warm, warm + share, c, window, warm, senders);
+                for (Thread t : ts) t.join();
             }
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            long lastReceived = -1;
-            while (c.appliedTotal() + c.rejectedTotal() < c.received() || c.received() != lastReceived) {
-                lastReceived = c.received();
-                if (c.appliedTotal() + c.rejectedTotal() >= count || System.nanoTime() > deadline) break;
-                Thread.sleep(1);
-            }
-            server.awaitIdle(10_000);
+            drain(server, c, count);
             long t1 = System.nanoTime();
             double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
             double senderSeconds = (threads.getCurrentThreadCpuTime() - sender0) / 1e9;
             double seconds = (t1 - t0) / 1e9;
-            long applied = c.appliedTotal();
-            System.out.printf("version %d, lanes %d: %d sent, %d received, %d applied, %d rejected, %d in table, %.2f s: %.0f applied/s%n",
-                    version, lanes, count, c.received(), applied, c.rejectedTotal(), tables.size("bench"), seconds, applied / seconds);
-            System.out.printf("process CPU %.2f s (sender thread %.2f s, server and JVM %.2f s): %.0f applied per server CPU-second;"
-                    + " load average %.1f on %d CPUs%n", cpuSeconds, senderSeconds, cpuSeconds - senderSeconds,
-                    applied / (cpuSeconds - senderSeconds), os.getSystemLoadAverage(), os.getAvailableProcessors());
+            long applied = c.appliedTotal() - applied0;
+            System.out.printf("version %d, lanes %d: %d sent (first %d to warm up), %d received, %d rejected, %d in table;"
+                    + " measured: %d applied in %.2f s: %.0f applied/s%n",
+                    version, lanes, count, warm, c.received(), c.rejectedTotal(), tables.size("bench"), applied, seconds, applied / seconds);
+            if (senders == 1) {
+                System.out.printf("process CPU %.2f s (sender thread %.2f s, server and JVM %.2f s): %.0f applied per server CPU-second;"
+                        + " load average %.1f on %d CPUs%n", cpuSeconds, senderSeconds, cpuSeconds - senderSeconds,
+                        applied / (cpuSeconds - senderSeconds), os.getSystemLoadAverage(), os.getAvailableProcessors());
+            } else {
+                System.out.printf("%d senders; process CPU %.2f s (senders and server): %.0f applied per process CPU-second;"
+                        + " load average %.1f on %d CPUs%n", senders, cpuSeconds, applied / cpuSeconds,
+                        os.getSystemLoadAverage(), os.getAvailableProcessors());
+            }
             if (c.rejectedTotal() != 0) System.out.println("rejections: " + c);
         }
+    }
+
+    /**
+     * Sends datagrams[from, to), one of {@code senders} equal shares sent at once after {@code base} were received:
+     * waits while the senders together would be more than {@code window} ahead of the server.
+     */
+    private static void send(DatagramChannel ch, ByteBuffer buf, byte[][] datagrams, int from, int to, TabledCounters c, int window,
+                             int base, int senders) throws java.io.IOException {
+        for (int i = from; i < to; i++) {
+            while ((long) (i - from) * senders + base - c.received() > window) {
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000); // 2 cores: do not spin
+            }
+            buf.clear();
+            buf.put(datagrams[i]).flip();
+            ch.write(buf);
+        }
+    }
+
+    /** Waits until {@code count} datagrams were handled, or nothing arrives any more (drops). */
+    private static void drain(TabledServer server, TabledCounters c, long count) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        long last = -1;
+        long lastChange = System.nanoTime();
+        while (c.appliedTotal() + c.rejectedTotal() < count && System.nanoTime() < deadline) {
+            long handled = c.appliedTotal() + c.rejectedTotal();
+            if (handled != last) {
+                last = handled;
+                lastChange = System.nanoTime();
+            } else if (System.nanoTime() - lastChange > 1_000_000_000L && c.received() == handled) {
+                break; // the rest was dropped by the kernel
+            }
+            Thread.sleep(1);
+        }
+        server.awaitIdle(10_000);
     }
 }

@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
  * behaviour (one datagram, no answer, exit 1 with a message on any error),
  * version 2 datagrams unless {@code -3}.
  */
-@Command(name = "pftabled-client", sortOptions = false,
+@Command(name = "pftabled-client", sortOptions = false, mixinStandardHelpOptions = true,
         description = "Send one table command to a pftabled server: HOST PORT TABLE add|del|flush [IP[/MASK]].")
 public final class PftabledClientCommand implements Callable<Integer> {
 

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  * {@code palisade pftabled}: pftabled(1)'s options and meanings
  * (docs/pftabled.8.md), serving palisaded's tables.
  */
-@Command(name = "pftabled", sortOptions = false,
+@Command(name = "pftabled", sortOptions = false, mixinStandardHelpOptions = true,
         description = "Remote table service, wire-compatible with pftabled 1.09 (UDP, HMAC-authenticated), plus version 3.")
 public final class PftabledCommand implements Callable<Integer> {
 

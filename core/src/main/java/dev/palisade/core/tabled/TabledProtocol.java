@@ -115,9 +115,9 @@ public final class TabledProtocol {
         if (op == null) return reject(RejectReason.BAD_COMMAND, "command " + (buf[off + 1] & 0xff) + ", expected 1 (add), 2 (delete) or 3 (flush)");
         String table = config.forcedTable();
         if (table == null) {
-            Object name = readName(buf, off + TabledCodec.V2_NAME, false);
-            if (name instanceof TabledDecision.Rejected r) return r;
-            table = (String) name;
+            Name name = readName(buf, off + TabledCodec.V2_NAME, false);
+            if (name.rejected() != null) return name.rejected();
+            table = name.value();
         }
         IpPrefix prefix = null;
         if (op != TabledOp.FLUSH) {
@@ -144,11 +144,11 @@ public final class TabledProtocol {
         TabledOp op = TabledOp.ofCode(buf[off + 1] & 0xff);
         if (op == null) return reject(RejectReason.BAD_COMMAND, "command " + (buf[off + 1] & 0xff) + ", expected 1 (add), 2 (delete) or 3 (flush)");
         String table = config.forcedTable();
-        Object name = readName(buf, off + TabledCodec.V3_NAME, true);
-        if (name instanceof TabledDecision.Rejected r) {
-            if (table == null || r.reason() == RejectReason.NOT_CANONICAL) return r;
+        Name name = readName(buf, off + TabledCodec.V3_NAME, true);
+        if (name.rejected() != null) {
+            if (table == null || name.rejected().reason() == RejectReason.NOT_CANONICAL) return name.rejected();
         } else if (table == null) {
-            table = (String) name;
+            table = name.value();
         }
         int family = buf[off + TabledCodec.V3_FAMILY] & 0xff;
         int mask = buf[off + TabledCodec.V3_PREFIX] & 0xff;
@@ -202,8 +202,15 @@ public final class TabledProtocol {
         };
     }
 
-    /** The table name at {@code at} (32 bytes): a String, or a Rejected. */
-    private static Object readName(byte[] buf, int at, boolean canonical) {
+    /** A table name read from a datagram: the name, or why it is not one. */
+    private record Name(String value, TabledDecision.Rejected rejected) {
+        static Name bad(RejectReason reason, String detail) {
+            return new Name(null, reject(reason, detail));
+        }
+    }
+
+    /** The table name at {@code at} (32 bytes); {@code canonical}: the bytes after the NUL must be zero (version 3). */
+    private static Name readName(byte[] buf, int at, boolean canonical) {
         int end = -1;
         for (int i = 0; i < TabledCodec.NAME_BYTES; i++) {
             if (buf[at + i] == 0) {
@@ -211,18 +218,18 @@ public final class TabledProtocol {
                 break;
             }
         }
-        if (end < 0) return reject(RejectReason.UNTERMINATED_NAME, "32-byte table name without a NUL");
+        if (end < 0) return Name.bad(RejectReason.UNTERMINATED_NAME, "32-byte table name without a NUL");
         if (canonical && !allZero(buf, at + end, TabledCodec.NAME_BYTES - end)) {
-            return reject(RejectReason.NOT_CANONICAL, "bytes after the table name's NUL are not zero");
+            return Name.bad(RejectReason.NOT_CANONICAL, "bytes after the table name's NUL are not zero");
         }
-        if (end == 0) return reject(RejectReason.BAD_TABLE_NAME, "empty table name");
+        if (end == 0) return Name.bad(RejectReason.BAD_TABLE_NAME, "empty table name");
         for (int i = 0; i < end; i++) {
             int c = buf[at + i] & 0xff;
             if (c < 0x21 || c > 0x7e) {
-                return reject(RejectReason.BAD_TABLE_NAME, "byte " + (i + 1) + " of the table name is 0x" + Integer.toHexString(c) + ", not printable ASCII");
+                return Name.bad(RejectReason.BAD_TABLE_NAME, "byte " + (i + 1) + " of the table name is 0x" + Integer.toHexString(c) + ", not printable ASCII");
             }
         }
-        return new String(buf, at, end, StandardCharsets.US_ASCII);
+        return new Name(new String(buf, at, end, StandardCharsets.US_ASCII), null);
     }
 
     private static boolean allZero(byte[] buf, int at, int n) {

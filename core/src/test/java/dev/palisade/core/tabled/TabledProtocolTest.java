@@ -189,7 +189,7 @@ class TabledProtocolTest {
     @ValueSource(ints = {0, 1, 2, 3, 4, 8, 20, 40, 43, 44, 63})
     void anyFlippedBitFailsTheV2Mac(int index) {
         byte[] d = HEX.parseHex(V2_VECTOR);
-        d[index] ^= index == 0 ? 0x02 : 0x10; // version 2 -> 0, still a version 2 datagram
+        d[index] = (byte) (d[index] ^ (index == 0 ? 0x02 : 0x10)); // version 2 -> 0, still a version 2 datagram
         rejected(RejectReason.BAD_MAC, keyed().handle(d, PEER, NOW));
     }
 

@@ -42,13 +42,18 @@ import org.slf4j.LoggerFactory;
  * the receive thread would run at one command per commit. Accepted add and
  * delete commands go instead to one of {@code lanes} virtual threads, chosen
  * by (table, prefix): commands for the same entry stay in order, the rest
- * commit together. They are handed over in batches of up to 64 (a batch
- * leaves when full or when the socket has nothing more to read), because
- * waking a thread per datagram cost more than verifying it. A flush waits until every lane is idle and runs alone,
+ * commit together. They are handed over in batches of up to 64: a batch
+ * leaves when full, when its oldest command has waited 2 ms, or after a
+ * millisecond without datagrams, because waking a thread per datagram cost
+ * more than verifying it. A command thus waits at most about 2 ms. A flush waits until every lane is idle and runs alone,
  * so it is ordered against everything before and after it. When a lane's
  * queue is full the receive thread waits: the kernel's socket buffer absorbs
  * the burst, then drops (counted by the kernel, not here). With
  * {@code lanes = 0} commands are applied on the receive thread.
+ * XXX {@link Tables} has no batch add: with a store that commits on every
+ * call, each lane waits for one commit per command, so throughput is about
+ * lanes / commit latency; a batch method on Tables would let a lane commit
+ * its whole batch at once.
  *
  * <p>Never dies on a datagram: every outcome is counted
  * ({@link TabledCounters}); rejections are logged with the peer's address,
@@ -109,6 +114,10 @@ public final class TabledServer implements AutoCloseable {
     private final LogLimiter logLimiter = new LogLimiter(20, 10_000);
     private final AtomicLong pending = new AtomicLong();
     private static final int BATCH = 64;
+    /** The longest an accepted command waits in a batch while datagrams keep coming. */
+    private static final long MAX_BATCH_DELAY_NANOS = 2_000_000;
+    private int batched; // commands in batches not yet handed out (receive thread only)
+    private long batchedSince; // nanoTime of the first of them
     private final BlockingQueue<List<Work>>[] queues;
     private final List<Work>[] batches; // receive thread only
     private final Selector selector;
@@ -122,9 +131,17 @@ public final class TabledServer implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.channel = open(settings.bind());
-        this.channel.configureBlocking(false);
-        this.selector = Selector.open();
-        this.channel.register(selector, SelectionKey.OP_READ);
+        Selector sel = null;
+        try {
+            channel.configureBlocking(false);
+            sel = Selector.open();
+            channel.register(sel, SelectionKey.OP_READ);
+        } catch (IOException | RuntimeException e) {
+            if (sel != null) sel.close();
+            channel.close();
+            throw e;
+        }
+        this.selector = sel;
         @SuppressWarnings("unchecked")
         BlockingQueue<List<Work>>[] q = new BlockingQueue[settings.lanes()];
         this.queues = q;
@@ -211,9 +228,12 @@ public final class TabledServer implements AutoCloseable {
             try {
                 buf.clear();
                 from = (InetSocketAddress) channel.receive(buf);
-                if (from == null) { // drained: hand out what is batched, then wait for the next datagram
-                    handOffAll();
-                    selector.select();
+                if (from == null) { // drained: wait for the next datagram
+                    if (batched == 0) {
+                        selector.select();
+                    } else if (selector.select(1) == 0) {
+                        handOffAll(); // a quiet millisecond: hand out what is batched
+                    }
                     selector.selectedKeys().clear();
                     continue;
                 }
@@ -231,6 +251,7 @@ public final class TabledServer implements AutoCloseable {
             buf.get(bytes, 0, len);
             try {
                 handle(bytes, len, from);
+                if (batched != 0 && System.nanoTime() - batchedSince > MAX_BATCH_DELAY_NANOS) handOffAll();
             } catch (RuntimeException | StackOverflowError e) {
                 counters.countInternalError();
                 log.error("pftabled: internal error on a datagram from {} ({} bytes), dropped", from, len, e);
@@ -281,6 +302,7 @@ public final class TabledServer implements AutoCloseable {
         int lane = Math.floorMod(h ^ (h >>> 16), queues.length);
         pending.incrementAndGet();
         List<Work> batch = batches[lane];
+        if (batched++ == 0) batchedSince = System.nanoTime();
         batch.add(w);
         if (batch.size() >= BATCH) handOff(lane);
     }
@@ -295,6 +317,7 @@ public final class TabledServer implements AutoCloseable {
 
     private void handOffAll() throws InterruptedException {
         for (int i = 0; i < batches.length; i++) handOff(i);
+        batched = 0;
     }
 
     private void lane(BlockingQueue<List<Work>> queue) {

@@ -231,4 +231,29 @@ class TabledServerTest {
         assertTrue(c.rejected(RejectReason.BAD_MAC) > 1000, c.toString());
         assertTrue(c.rejected(RejectReason.WRONG_SIZE) > 1000, c.toString());
     }
+
+    @Test
+    void commandsOnOneEntryKeepTheirOrderAndFlushIsABarrier() throws Exception {
+        ConcurrentTables tables = new ConcurrentTables().with("t");
+        TabledKeys keys = keys();
+        server = TabledServer.start(TabledConfig.defaults(keys).withRate(0, 0),
+                TabledServer.Settings.of(0).withBind(new InetSocketAddress("127.0.0.1", 0)), tables, Clock.systemUTC());
+        try (DatagramChannel ch = DatagramChannel.open()) {
+            ch.connect(to("127.0.0.1"));
+            for (int i = 0; i < 300; i++) { // many entries, each added then deleted: lanes run in parallel
+                IpPrefix p = IpPrefix.parse("10.5." + (i % 50) + ".0/24");
+                ch.write(ByteBuffer.wrap(TabledClient.datagram(TableCommand.add("t", p), 3, keys, now())));
+                ch.write(ByteBuffer.wrap(TabledClient.datagram(TableCommand.delete("t", p), 3, keys, now())));
+            }
+            ch.write(ByteBuffer.wrap(TabledClient.datagram(TableCommand.add("t", IpPrefix.parse("10.6.0.1")), 3, keys, now())));
+            ch.write(ByteBuffer.wrap(TabledClient.datagram(TableCommand.flush("t"), 3, keys, now())));
+            ch.write(ByteBuffer.wrap(TabledClient.datagram(TableCommand.add("t", IpPrefix.parse("10.7.0.1")), 3, keys, now())));
+        }
+        TabledCounters c = server.counters();
+        await(() -> c.received() == 603 && c.appliedTotal() + c.rejectedTotal() == 603 && server.awaitIdle(1000),
+                "603 datagrams handled, got " + c);
+        assertEquals(0, c.rejectedTotal(), c.toString());
+        assertEquals(1, tables.size("t"), "only the add after the flush is left: " + tables.tables);
+        assertNotNull(tables.entry("t", "10.7.0.1"));
+    }
 }
