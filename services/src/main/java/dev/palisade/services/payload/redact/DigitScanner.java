@@ -81,6 +81,9 @@ final class DigitScanner {
         return (BELOW - low7) & ~w & (low7 + ABOVE) & HIGHS;
     }
 
+    /** Above one digit in DENSE bytes, the windows are skipped (measured with RedactBench: text and digits). */
+    static final int DENSE = 16;
+
     /** Digit counts per 8-byte word of the current scan (grown as needed). */
     private int[] counts = new int[256];
 
@@ -111,6 +114,15 @@ final class DigitScanner {
             c[words] = n;
         }
         int need = ssns ? 9 : 13;
+        int total = 0;
+        for (int k = 0; k < all; k++) total += c[k];
+        if (total < need) return;
+        if (total * DENSE > len) {
+            // Digits everywhere (CSV, JSON numbers): windows would fire on most
+            // words; one pass over every run is cheaper.
+            runs(b, from, to, to, out);
+            return;
+        }
         int sum = 0;
         int pos = from; // runs starting before pos have been judged
         for (int k = 0; k < all; k++) {
