@@ -148,4 +148,31 @@ class DigitScannerTest {
         for (int i = 0; i < m.size; i++) out.add(m.pattern[i] + ":" + m.start[i] + ":" + text.substring(m.start[i], m.end[i]));
         return out;
     }
+
+    /** Any bytes, any sub-range: no exception, matches inside the range, windowed == plain. */
+    @Test
+    void randomBytesAnyRange() {
+        java.util.Random r = new java.util.Random(5);
+        DigitScanner fastScanner = new DigitScanner(0, 1);
+        DigitScanner slowScanner = new DigitScanner(0, 1);
+        for (int t = 0; t < 20_000; t++) {
+            byte[] b = new byte[r.nextInt(300)];
+            for (int i = 0; i < b.length; i++) {
+                int k = r.nextInt(4);
+                b[i] = (byte) (k == 0 ? r.nextInt(256) : k == 1 ? ' ' : '0' + r.nextInt(10));
+            }
+            int from = b.length == 0 ? 0 : r.nextInt(b.length);
+            int to = from + (b.length == from ? 0 : r.nextInt(b.length - from + 1));
+            Matches fast = new Matches();
+            fastScanner.scan(b, from, to, fast);
+            Matches slow = new Matches();
+            slowScanner.scanEveryRun(b, from, to, slow);
+            assertEquals(fast.size, slow.size);
+            for (int i = 0; i < fast.size; i++) {
+                assertTrue(fast.start[i] >= from && fast.end[i] <= to && fast.start[i] < fast.end[i]);
+                assertEquals(slow.start[i], fast.start[i]);
+                assertEquals(slow.end[i], fast.end[i]);
+            }
+        }
+    }
 }
