@@ -117,4 +117,49 @@ class DiverterRegistryTest {
             assertEquals("palisade.conf:1: diverter \"zap\": jar: jar /nonexistent/x.jar: no such file", e.getMessage());
         }
     }
+
+    /** The example of docs/diverters.md (examples/diverter-example), built into a jar and loaded as the docs say. */
+    @Test
+    void theDocumentedExampleLoadsAndWorks() throws Exception {
+        Path example = Path.of("..", "examples", "diverter-example").toAbsolutePath().normalize();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(example), "no examples/diverter-example at " + example);
+        Path classes = tmp.resolve("ex-classes");
+        Files.createDirectories(classes);
+        String cp = Path.of(PayloadDiverter.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        List<String> args = new java.util.ArrayList<>(List.of("-d", classes.toString(), "-cp", cp));
+        try (var files = Files.walk(example.resolve("src/main/java"))) {
+            files.filter(f -> f.toString().endsWith(".java")).forEach(f -> args.add(f.toString()));
+        }
+        assertEquals(0, ToolProvider.getSystemJavaCompiler().run(null, null, null, args.toArray(String[]::new)), "javac");
+        Path jar = tmp.resolve("diverter-example-1.0.jar");
+        Path resources = example.resolve("src/main/resources");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            for (Path root : List.of(classes, resources)) {
+                try (var files = Files.walk(root)) {
+                    for (Path f : files.filter(Files::isRegularFile).toList()) {
+                        out.putNextEntry(new JarEntry(root.relativize(f).toString().replace('\\', '/')));
+                        out.write(Files.readAllBytes(f));
+                        out.closeEntry();
+                    }
+                }
+            }
+        }
+        try (DiverterRegistry r = DiverterRegistry.builtIn()) {
+            DiverterConfig c = DiverterConfigParser.parseOne("""
+                    diverter "keyword" port 710 {
+                        jar "%s"
+                        word "forbidden" "secret"
+                    }
+                    """.formatted(jar), "palisade.conf");
+            PayloadDiverter d = (PayloadDiverter) r.create(c, DiverterContext.none());
+            assertSame(Verdict.DROP, d.judge(Pkts.tcp("10.0.0.1", 1, "10.0.0.2", 8080, 1, "a secret here")));
+            byte[] out = assertInstanceOf(Verdict.Rewrite.class, d.judge(Pkts.udp("10.0.0.1", 1, "10.0.0.2", 8080, "the colour red"))).packet();
+            assertEquals("the color  red", Pkts.payload(out));
+            assertTrue(dev.palisade.core.divert.PacketView.decode(out).checksumsValid());
+            assertSame(Verdict.PASS, d.judge(Pkts.udp("10.0.0.1", 1, "10.0.0.2", 8080, "nothing to see")));
+            DiverterConfig bad = DiverterConfigParser.parseOne("diverter \"keyword\" port 711 {\n jar \"" + jar + "\"\n words x\n}", "palisade.conf");
+            var e = assertThrows(DiverterConfigException.class, () -> r.create(bad, DiverterContext.none()));
+            assertEquals("palisade.conf:3: diverter \"keyword\": unknown setting \"words\", expected one of [word]", e.getMessage());
+        }
+    }
 }

@@ -95,4 +95,84 @@ class DigitScannerTest {
         assertEquals(List.of("card:4111 1111 1111 1111"), scan("4111 1111 1111 1111"));
         assertEquals(List.of("card:4111 1111 1111 1111"), scan("4111 1111 1111 1111 -"));
     }
+
+    @Test
+    void swarDigitTestAgreesWithBytewiseForEveryByte() {
+        for (int x = 0; x < 256; x++) {
+            for (int pos = 0; pos < 8; pos++) {
+                long w = ((long) (x & 0xff)) << (8 * pos) | (pos == 0 ? 0 : 0x4141414141414141L & ~(0xffL << (8 * pos)));
+                long bits = DigitScanner.digitBits(w);
+                boolean digit = x >= '0' && x <= '9';
+                assertEquals(digit, (bits & (0x80L << (8 * pos))) != 0, "byte " + x + " at " + pos);
+                assertEquals(0, bits & ~(0x80L << (8 * pos)), "only that byte, for " + x + " at " + pos);
+            }
+        }
+    }
+
+    @Test
+    void findsMatchesAtEveryAlignment() {
+        for (int pad = 0; pad < 17; pad++) {
+            String text = "\u00ff".repeat(pad) + "4111111111111111" + "\u0080".repeat(pad);
+            assertEquals(List.of("card:4111111111111111"), scan(text), "pad " + pad);
+        }
+    }
+
+    /** The windowed scan finds exactly what a plain byte-by-byte pass over every run finds. */
+    @Test
+    void windowedScanAgreesWithEveryRunJudged() {
+        java.util.Random r = new java.util.Random(99);
+        String alphabet = "0123456789 -    abcXYZ\n.,";
+        for (int t = 0; t < 3000; t++) {
+            StringBuilder sb = new StringBuilder();
+            int len = r.nextInt(200);
+            while (sb.length() < len) {
+                int pick = r.nextInt(10);
+                if (pick == 0) sb.append("4111 1111 1111 1111");
+                else if (pick == 1) sb.append("123-45-6789");
+                else if (pick == 2) sb.append("5555555555554444");
+                else sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+            }
+            String text = sb.toString();
+            byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+            int from = b.length == 0 ? 0 : r.nextInt(Math.min(9, b.length));
+            Matches fast = new Matches();
+            new DigitScanner(0, 1).scan(b, from, b.length, fast);
+            Matches slow = new Matches();
+            new DigitScanner(0, 1).scanEveryRun(b, from, b.length, slow);
+            assertEquals(show(text, slow), show(text, fast), text);
+        }
+    }
+
+    static List<String> show(String text, Matches m) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < m.size; i++) out.add(m.pattern[i] + ":" + m.start[i] + ":" + text.substring(m.start[i], m.end[i]));
+        return out;
+    }
+
+    /** Any bytes, any sub-range: no exception, matches inside the range, windowed == plain. */
+    @Test
+    void randomBytesAnyRange() {
+        java.util.Random r = new java.util.Random(5);
+        DigitScanner fastScanner = new DigitScanner(0, 1);
+        DigitScanner slowScanner = new DigitScanner(0, 1);
+        for (int t = 0; t < 20_000; t++) {
+            byte[] b = new byte[r.nextInt(300)];
+            for (int i = 0; i < b.length; i++) {
+                int k = r.nextInt(4);
+                b[i] = (byte) (k == 0 ? r.nextInt(256) : k == 1 ? ' ' : '0' + r.nextInt(10));
+            }
+            int from = b.length == 0 ? 0 : r.nextInt(b.length);
+            int to = from + (b.length == from ? 0 : r.nextInt(b.length - from + 1));
+            Matches fast = new Matches();
+            fastScanner.scan(b, from, to, fast);
+            Matches slow = new Matches();
+            slowScanner.scanEveryRun(b, from, to, slow);
+            assertEquals(fast.size, slow.size);
+            for (int i = 0; i < fast.size; i++) {
+                assertTrue(fast.start[i] >= from && fast.end[i] <= to && fast.start[i] < fast.end[i]);
+                assertEquals(slow.start[i], fast.start[i]);
+                assertEquals(slow.end[i], fast.end[i]);
+            }
+        }
+    }
 }
