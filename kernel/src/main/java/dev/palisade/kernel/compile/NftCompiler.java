@@ -76,9 +76,10 @@ public final class NftCompiler {
      * @param divertBypass  fail open ({@code bypass}) when no program listens on a queue
      * @param tableContents entries the daemon holds for each table, loaded with the program (merged with the inline ones)
      * @param overloadFlushGroup NFLOG group for overload-with-flush events
+     * @param merge         merge adjacent rules that differ in one value into one rule with an anonymous set
      */
     public record Options(String table, QueueFeatures.Path divertPath, boolean divertBypass,
-                          Map<String, List<Decl.TableEntry>> tableContents, int overloadFlushGroup) {
+                          Map<String, List<Decl.TableEntry>> tableContents, int overloadFlushGroup, boolean merge) {
         public Options {
             if (table == null || !table.matches("[A-Za-z_][A-Za-z0-9_]{0,63}")) {
                 throw new IllegalArgumentException("table name \"" + table + "\": expected letters, digits or _");
@@ -90,13 +91,21 @@ public final class NftCompiler {
             }
         }
 
-        /** Table {@code palisade}, nft's queue, bypass, no run-time entries, flush events on group 65000. */
+        /** Table {@code palisade}, nft's queue, bypass, no run-time entries, flush events on group 65000, merging. */
         public static Options defaults() {
-            return new Options("palisade", QueueFeatures.Path.NFT_QUEUE, true, Map.of(), 65000);
+            return new Options("palisade", QueueFeatures.Path.NFT_QUEUE, true, Map.of(), 65000, true);
         }
 
         public Options withDivertPath(QueueFeatures.Path p) {
-            return new Options(table, p, divertBypass, tableContents, overloadFlushGroup);
+            return new Options(table, p, divertBypass, tableContents, overloadFlushGroup, merge);
+        }
+
+        public Options withMerge(boolean m) {
+            return new Options(table, divertPath, divertBypass, tableContents, overloadFlushGroup, m);
+        }
+
+        public Options withTableContents(Map<String, List<Decl.TableEntry>> contents) {
+            return new Options(table, divertPath, divertBypass, contents, overloadFlushGroup, merge);
         }
     }
 
@@ -893,12 +902,158 @@ public final class NftCompiler {
         return String.format("0x%02x", v);
     }
 
+    /*
+     * A rule line is kept encoded until rendering so that the merge pass can
+     * see its parts: matches separated by SEP, then STMT and the statements,
+     * then COMMENT and the source position.
+     */
+    private static final char SEP = '\u0001', STMT = '\u0002', COMMENT = '\u0003';
+
     private static String line(List<String> matches, String statements, FilterRule r) {
         StringBuilder b = new StringBuilder();
-        for (String m : matches) b.append(m).append(' ');
-        b.append(statements);
-        b.append(" comment ").append(quote(r.file() + ":" + r.line()));
+        for (String m : matches) b.append(m).append(SEP);
+        b.append(STMT).append(statements);
+        b.append(COMMENT).append(r.file()).append(':').append(r.line());
         return b.toString();
+    }
+
+    private record Parts(List<String> matches, String stmts, String where) {
+        static Parts of(String enc) {
+            int st = enc.indexOf(STMT), cm = enc.indexOf(COMMENT);
+            String m = enc.substring(0, st);
+            List<String> ms = m.isEmpty() ? List.of() : List.of(m.substring(0, m.length() - 1).split(String.valueOf(SEP), -1));
+            return new Parts(ms, enc.substring(st + 1, cm), enc.substring(cm + 1));
+        }
+
+        String encode() {
+            StringBuilder b = new StringBuilder();
+            for (String x : matches) b.append(x).append(SEP);
+            return b.append(STMT).append(stmts).append(COMMENT).append(where).toString();
+        }
+
+        String text() {
+            StringBuilder b = new StringBuilder();
+            for (String x : matches) b.append(x).append(' ');
+            return b.append(stmts).append(" comment ").append(quote(where)).toString();
+        }
+    }
+
+    private static String decode(String enc) {
+        return enc.indexOf(STMT) < 0 ? enc : Parts.of(enc).text();
+    }
+
+    private static final List<String> MERGEABLE = List.of("tcp dport", "tcp sport", "udp dport", "udp sport",
+            "th dport", "th sport", "ip saddr", "ip daddr", "ip6 saddr", "ip6 daddr", "iifname", "oifname",
+            "meta l4proto", "ct original proto-dst", "ct original ip daddr", "ct original ip6 daddr",
+            "icmp type", "icmpv6 type");
+
+    /**
+     * Merges runs of adjacent rules with the same statements whose matches
+     * differ in one plain value of the same key into one rule with an
+     * anonymous set ({@code tcp dport { 22, 80 }}); repeated until nothing
+     * merges, so a product of lists collapses one dimension per round.
+     * Adjacent rules with the same verdict give the same first match in
+     * either form, so the order semantics are kept.
+     */
+    static List<String> merge(List<String> lines) {
+        List<String> cur = lines;
+        while (true) {
+            List<String> next = mergeOnce(cur);
+            if (next.size() == cur.size()) return next;
+            cur = next;
+        }
+    }
+
+    private static List<String> mergeOnce(List<String> lines) {
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        while (i < lines.size()) {
+            String a = lines.get(i);
+            if (a.indexOf(STMT) < 0) {
+                out.add(a);
+                i++;
+                continue;
+            }
+            Parts pa = Parts.of(a);
+            int k = -1;
+            int j = i + 1;
+            List<String> values = new ArrayList<>();
+            List<String> wheres = new ArrayList<>(List.of(pa.where));
+            while (j < lines.size() && lines.get(j).indexOf(STMT) >= 0) {
+                Parts pb = Parts.of(lines.get(j));
+                int d = differsAt(pa, pb);
+                if (d < 0 || (k >= 0 && d != k)) break;
+                if (k < 0) {
+                    k = d;
+                    values.add(value(pa.matches.get(k)));
+                }
+                values.add(value(pb.matches.get(k)));
+                if (!wheres.contains(pb.where)) wheres.add(pb.where);
+                j++;
+            }
+            if (k < 0) {
+                out.add(a);
+                i++;
+                continue;
+            }
+            List<String> ms = new ArrayList<>(pa.matches);
+            List<String> flat = new ArrayList<>();
+            for (String v : values) {
+                if (v.startsWith("{ ")) flat.addAll(List.of(v.substring(2, v.length() - 2).split(", ")));
+                else flat.add(v);
+            }
+            ms.set(k, key(pa.matches.get(k)) + " { " + String.join(", ", new LinkedHashSet<>(flat)) + " }");
+            out.add(new Parts(ms, pa.stmts, shortWhere(wheres)).encode());
+            i = j;
+        }
+        return out;
+    }
+
+    /** "f:1", "f:2", "f:3" as "f:1-3"; other lists joined with commas. */
+    private static String shortWhere(List<String> wheres) {
+        String file = wheres.getFirst().substring(0, wheres.getFirst().lastIndexOf(':'));
+        List<Integer> ns = new ArrayList<>();
+        for (String w : wheres) {
+            if (!w.startsWith(file + ":")) return String.join(",", wheres);
+            try {
+                ns.add(Integer.parseInt(w.substring(file.length() + 1).split("[,-]")[0]));
+            } catch (NumberFormatException e) {
+                return String.join(",", wheres);
+            }
+        }
+        int lo = java.util.Collections.min(ns), hi = java.util.Collections.max(ns);
+        return lo == hi ? file + ":" + lo : file + ":" + lo + "-" + hi;
+    }
+
+    /** The index where b's matches differ from a's in one mergeable value, or -1. */
+    private static int differsAt(Parts a, Parts b) {
+        if (!a.stmts.equals(b.stmts) || a.matches.size() != b.matches.size()) return -1;
+        int k = -1;
+        for (int i = 0; i < a.matches.size(); i++) {
+            if (a.matches.get(i).equals(b.matches.get(i))) continue;
+            if (k >= 0) return -1;
+            k = i;
+        }
+        if (k < 0) return -1;
+        String ka = key(a.matches.get(k)), kb = key(b.matches.get(k));
+        if (ka == null || !ka.equals(kb)) return -1;
+        return k;
+    }
+
+    private static String key(String match) {
+        for (String m : MERGEABLE) {
+            if (match.startsWith(m + " ")) {
+                String v = match.substring(m.length() + 1);
+                if (v.startsWith("!=") || v.startsWith("<") || v.startsWith(">") || v.startsWith("@")) return null;
+                if (m.equals("meta l4proto") && v.startsWith("!")) return null;
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static String value(String match) {
+        return match.substring(key(match).length() + 1);
     }
 
     // ------------------------------------------------------------------ output
@@ -952,9 +1107,10 @@ public final class NftCompiler {
                     .append(" return comment \"state\"\n");
             b.append("\t\tct direction reply ct mark & ").append(hex(other)).append(" == ").append(hex(other))
                     .append(" return comment \"state\"\n");
-            for (String l : fileOrder.get(d)) b.append("\t\t").append(l).append('\n');
+            List<String> body = new ArrayList<>(fileOrder.get(d));
             List<List<String>> rev = reversed.get(d);
-            for (int i = rev.size() - 1; i >= 0; i--) for (String l : rev.get(i)) b.append("\t\t").append(l).append('\n');
+            for (int i = rev.size() - 1; i >= 0; i--) body.addAll(rev.get(i));
+            for (String l : opt.merge() ? merge(body) : body) b.append("\t\t").append(decode(l)).append('\n');
             if (anyAllowOpts) b.append("\t\tip hdrlength > 5 ip protocol != igmp drop comment \"pf: IP options\"\n");
             b.append("\t\treturn comment \"default pass\"\n");
             b.append("\t}\n");
@@ -1007,9 +1163,10 @@ public final class NftCompiler {
         if (name.equals("nat_output")) return;
         b.append("\n\tchain ").append(name).append(" {\n");
         b.append("\t\ttype nat hook ").append(hook).append(" priority ").append(prio).append("; policy accept;\n");
-        for (String l : natFirst.get(d)) b.append("\t\t").append(l).append('\n');
+        List<String> body = new ArrayList<>(natFirst.get(d));
         List<List<String>> rev = natReversed.get(d);
-        for (int i = rev.size() - 1; i >= 0; i--) for (String l : rev.get(i)) b.append("\t\t").append(l).append('\n');
+        for (int i = rev.size() - 1; i >= 0; i--) body.addAll(rev.get(i));
+        for (String l : opt.merge() ? merge(body) : body) b.append("\t\t").append(decode(l)).append('\n');
         b.append("\t}\n");
     }
 }
