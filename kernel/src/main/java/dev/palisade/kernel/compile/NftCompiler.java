@@ -151,6 +151,8 @@ public final class NftCompiler {
     private final Map<Dir, List<String>> natFirst = new TreeMap<>();
     private final Map<Dir, List<List<String>>> natReversed = new TreeMap<>();
     private boolean anyAllowOpts;
+    /** For a {@code once} rule: the statement that uses up its one match; null otherwise. */
+    private String onceStmt;
     private boolean anyFlush;
 
     private NftCompiler(Ruleset ruleset, HostProfile host, Options opt) {
@@ -265,12 +267,26 @@ public final class NftCompiler {
             throw new Refuse("user/group: Linux knows the owning socket of outgoing packets only; add 'out'");
         }
         if (r.label() != null) labelCounter(r.label());
+        onceStmt = null;
+        String onceGuard = null;
+        if (r.once()) {
+            // a set that holds at most one element: the first match adds it, later packets fail the lookup
+            String set = "once_r" + r.number();
+            meterSets.add("set " + set + " { type mark; size 1; flags dynamic; }");
+            onceGuard = "meta mark & 0x00000000 != @" + set;
+            onceStmt = "add @" + set + " { meta mark & 0x00000000 }";
+        }
         for (Dir d : dirs) {
             List<Variant> vs = variants(r, d, false);
+            if (onceGuard != null) {
+                String g = onceGuard;
+                vs = vs.stream().map(v -> new Variant(concat(v.matches, g), v.fam)).toList();
+            }
             List<String> lines = new ArrayList<>();
             switch (r.action()) {
                 case MATCH -> {
                     for (Variant v : vs) lines.addAll(effects(r, v, d));
+                    if (onceStmt != null) for (Variant v : vs) lines.add(line(v.matches, onceStmt, r));
                     fileOrder.get(d).addAll(lines);
                 }
                 case PASS -> {
@@ -304,7 +320,9 @@ public final class NftCompiler {
         if (r.queue() != null) throw new Refuse("set queue " + r.queue() + ": pf queues are not mapped to tc");
         if (r.fragment()) throw new Refuse("fragment: Linux reassembles fragments before filtering (conntrack "
                 + "defrag), so the rule would never match");
-        if (r.once()) throw new Refuse("once: an nftables rule cannot remove itself after its first match");
+        if (r.once() && (r.rdr() != null || r.nat() != null)) {
+            throw new Refuse("once with a translation: the nat chains run apart from the filter rules");
+        }
         if (r.rtable() >= 0) throw new Refuse("rtable: routing tables are not mapped");
         if (r.afTo() != null) throw new Refuse("af-to: nftables has no NAT64 translation");
         if (r.route() != null) {
@@ -649,6 +667,7 @@ public final class NftCompiler {
         out.addAll(rewrites(r, v));
         if (stateful) out.addAll(stateLimits(r, v));
         List<String> st = new ArrayList<>();
+        if (onceStmt != null) st.add(onceStmt);
         if (r.label() != null) st.add("counter name " + quote(labels.get(r.label())));
         if (r.log() != 0) st.add(log(r, d));
         if (r.tag() != null) st.add(tagSet(r.tag()));
@@ -729,6 +748,7 @@ public final class NftCompiler {
     private List<String> block(FilterRule r, Variant v, Dir d) {
         List<String> out = new ArrayList<>();
         List<String> st = new ArrayList<>();
+        if (onceStmt != null) st.add(onceStmt);
         if (r.label() != null) st.add("counter name " + quote(labels.get(r.label())));
         if (r.log() != 0) st.add(log(r, d));
         if (r.tag() != null) st.add(tagSet(r.tag()));
