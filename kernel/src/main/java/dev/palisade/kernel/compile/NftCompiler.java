@@ -1048,6 +1048,8 @@ public final class NftCompiler {
     /** The index where b's matches differ from a's in one mergeable value, or -1. */
     private static int differsAt(Parts a, Parts b) {
         if (!a.stmts.equals(b.stmts) || a.matches.size() != b.matches.size()) return -1;
+        // statements with per-rule state (ct count, limit, set adds) must stay one per pf rule
+        if (a.stmts.contains("ct count") || a.stmts.contains("limit rate") || a.stmts.contains("add @")) return -1;
         int k = -1;
         for (int i = 0; i < a.matches.size(); i++) {
             if (a.matches.get(i).equals(b.matches.get(i))) continue;
@@ -1164,6 +1166,8 @@ public final class NftCompiler {
         b.append("\t\ttype filter hook ").append(hook).append(" priority filter ").append(PRIORITY)
                 .append("; policy accept;\n");
         for (String s : skip) {
+            List<String> members = host.groups().get(s);
+            if (members != null && members.isEmpty() && !host.interfaces().containsKey(s)) continue; // skips nothing
             for (String k : keys) b.append("\t\t").append(ifMatch(k, s, false)).append(" accept comment \"set skip on ")
                     .append(s.replace('"', '\'')).append("\"\n");
         }
