@@ -844,7 +844,7 @@ public final class NftCompiler {
                         && r.ifname() != null && dy.ifname().equals(r.ifname()) && !r.ifNegated()) {
                     return "masquerade" + (ports.isEmpty() ? "" : " to " + ports) + flags;
                 }
-                if (d == Dir.IN && dy.ifname().equals("lo") || d == Dir.IN && dy.ifname().startsWith("lo")) {
+                if (d == Dir.IN && host.isLoopback(dy.ifname())) {
                     return "redirect" + (ports.isEmpty() ? "" : " to " + ports) + flags;
                 }
                 throw new Refuse("translation to (" + dy.ifname() + "): only nat-to the rule's own 'on' interface "
@@ -852,6 +852,10 @@ public final class NftCompiler {
             }
             case Address.Prefix px -> {
                 Fam pf = px.prefix().v6() ? Fam.V6 : Fam.V4;
+                if (d == Dir.IN && px.prefix().isHost() && loopback(px.prefix())) {
+                    // Linux does not route to 127/8 from outside: redirect is its "to this host"
+                    return "redirect" + (ports.isEmpty() ? "" : " to " + ports) + flags;
+                }
                 if (fam != null && fam != pf) throw new Refuse("translation address " + px.prefix()
                         + " is of another family than the rule");
                 String target = px.prefix().isHost() ? px.prefix().address().toString()
@@ -873,6 +877,10 @@ public final class NftCompiler {
             default -> throw new Refuse("translation to " + a.getClass().getSimpleName().toLowerCase()
                     + " is not mapped (one address, a network or a range)");
         }
+    }
+
+    private static boolean loopback(IpPrefix p) {
+        return p.v6() ? p.equals(IpPrefix.parse("::1")) : IpPrefix.parse("127.0.0.0/8").contains(p.address());
     }
 
     // ------------------------------------------------------------------ names

@@ -200,4 +200,23 @@ class CompiledRulesetNamespaceTest {
             }
         }
     }
+
+    @Test
+    void rdrToRedirectsAndTheRuleMatchesTheOriginalDestination() throws Exception {
+        try (NetnsPair ns = NetnsPair.create()) {
+            load(ns, """
+                    block in proto tcp all
+                    pass in proto tcp to port 8080 rdr-to %s port 8081
+                    """.formatted(ns.b4));
+            List<ServerSocket> ls = listen(ns, ns.b, 8081);
+            try {
+                assertEquals(Outcome.CONNECTED, connect(ns, ns.a, ns.b4, 8080).outcome(),
+                        "port 8080 is redirected to the listener on 8081 and passed by the rdr-to rule");
+                assertEquals(Outcome.TIMEOUT, connect(ns, ns.a, ns.b4, 8081).outcome(),
+                        "8081 asked directly matches no pass rule: blocked");
+            } finally {
+                closeAll(ls);
+            }
+        }
+    }
 }
