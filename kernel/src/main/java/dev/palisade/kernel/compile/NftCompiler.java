@@ -128,6 +128,13 @@ public final class NftCompiler {
         }
     }
 
+    /** The rule can match no packet (an empty {@code ><} range): like pf, it has no effect, so no nft rule. */
+    private static final class NeverMatches extends RuntimeException {
+        NeverMatches() {
+            super(null, null, false, false);
+        }
+    }
+
     /** A construct nft cannot express; becomes a diagnostic at the rule's line. */
     private static final class Refuse extends RuntimeException {
         Refuse(String message) {
@@ -202,6 +209,8 @@ public final class NftCompiler {
         for (FilterRule r : ruleset.rules()) {
             try {
                 rule(r);
+            } catch (NeverMatches e) {
+                // pf keeps the rule, and it never matches: nothing to emit
             } catch (Refuse e) {
                 errors.add(new Diagnostic(r.file(), r.line(), e.getMessage()));
             }
@@ -495,9 +504,13 @@ public final class NftCompiler {
                 if (neg) throw new Refuse("! any matches nothing");
             }
             case Address.Prefix p -> {
-                if (p.scope() != null) throw new Refuse("scoped address " + p.prefix() + "%" + p.scope()
-                        + ": the zone cannot be matched");
                 base.add(addrExpr(fam, dirw, orig) + " " + eq + p.prefix());
+                if (p.scope() != null) {
+                    // a link-local zone is the interface the packet is on in this direction
+                    if (neg) throw new Refuse("! " + p.prefix() + "%" + p.scope() + ": a negated scoped address "
+                            + "cannot be matched (address or interface)");
+                    base.add(ifMatch(d == Dir.IN ? "iifname" : "oifname", p.scope(), false));
+                }
             }
             case Address.Range rg -> base.add(addrExpr(fam, dirw, orig) + " " + eq + rg.from() + "-" + rg.to());
             case Address.Table t -> {
@@ -598,7 +611,7 @@ public final class NftCompiler {
             case RRG -> lo == hi ? Long.toString(lo) : lo + "-" + hi;
             case XRG -> lo == hi ? "!= " + lo : "!= " + lo + "-" + hi;
             case IRG -> {
-                if (hi - lo < 2) throw new Refuse("range " + lo + " >< " + hi + " matches nothing");
+                if (hi - lo < 2) throw new NeverMatches();
                 yield hi - lo == 2 ? Long.toString(lo + 1) : (lo + 1) + "-" + (hi - 1);
             }
         };
