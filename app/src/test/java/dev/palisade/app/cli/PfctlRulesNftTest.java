@@ -47,10 +47,10 @@ class PfctlRulesNftTest {
 
     @Test
     void refusalsAreFileLineErrorsAndExitOne() throws Exception {
-        Run r = run("pass in all once\npass in all\npass in all set queue q\n");
+        Run r = run("pass in all rtable 1\npass in all\npass in all set queue q\n");
         assertEquals(1, r.rc());
         String f = dir.resolve("pf.conf").toString();
-        assertTrue(r.err().contains(f + ":1: once:"), r.err());
+        assertTrue(r.err().contains(f + ":1: rtable:"), r.err());
         assertTrue(r.err().contains(f + ":3: set queue q:"), r.err());
         assertEquals("", r.out(), "nothing compiled is printed");
     }
