@@ -53,7 +53,15 @@ import java.util.TreeMap;
  * refusals are collected, and a refused ruleset compiles to nothing.</li>
  * </ul>
  * Cost: linear in the expanded rules; each rule becomes at most a few nft
- * rules (families, TCP-or-not for flags and return).
+ * rules (families, TCP-or-not for flags and return), and the merge pass
+ * folds pfctl's list expansions back into anonymous sets.
+ *
+ * <p>XXX rules matching incoming packets see the destination after rdr-to
+ * (dnat runs at prerouting); only the rdr-to rule itself matches
+ * {@code ct original}. XXX the nat chains keep the first translation in
+ * first-match order even when pf's last matching pass rule has none. XXX
+ * label counters count evaluations, not the later packets of their states.
+ * (docs/kernel.md, "Limitations", lists every gap.)
  */
 public final class NftCompiler {
 
