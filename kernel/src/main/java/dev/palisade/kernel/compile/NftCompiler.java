@@ -53,7 +53,15 @@ import java.util.TreeMap;
  * refusals are collected, and a refused ruleset compiles to nothing.</li>
  * </ul>
  * Cost: linear in the expanded rules; each rule becomes at most a few nft
- * rules (families, TCP-or-not for flags and return).
+ * rules (families, TCP-or-not for flags and return), and the merge pass
+ * folds pfctl's list expansions back into anonymous sets.
+ *
+ * <p>XXX rules matching incoming packets see the destination after rdr-to
+ * (dnat runs at prerouting); only the rdr-to rule itself matches
+ * {@code ct original}. XXX the nat chains keep the first translation in
+ * first-match order even when pf's last matching pass rule has none. XXX
+ * label counters count evaluations, not the later packets of their states.
+ * (docs/kernel.md, "Limitations", lists every gap.)
  */
 public final class NftCompiler {
 
@@ -76,9 +84,10 @@ public final class NftCompiler {
      * @param divertBypass  fail open ({@code bypass}) when no program listens on a queue
      * @param tableContents entries the daemon holds for each table, loaded with the program (merged with the inline ones)
      * @param overloadFlushGroup NFLOG group for overload-with-flush events
+     * @param merge         merge adjacent rules that differ in one value into one rule with an anonymous set
      */
     public record Options(String table, QueueFeatures.Path divertPath, boolean divertBypass,
-                          Map<String, List<Decl.TableEntry>> tableContents, int overloadFlushGroup) {
+                          Map<String, List<Decl.TableEntry>> tableContents, int overloadFlushGroup, boolean merge) {
         public Options {
             if (table == null || !table.matches("[A-Za-z_][A-Za-z0-9_]{0,63}")) {
                 throw new IllegalArgumentException("table name \"" + table + "\": expected letters, digits or _");
@@ -90,13 +99,21 @@ public final class NftCompiler {
             }
         }
 
-        /** Table {@code palisade}, nft's queue, bypass, no run-time entries, flush events on group 65000. */
+        /** Table {@code palisade}, nft's queue, bypass, no run-time entries, flush events on group 65000, merging. */
         public static Options defaults() {
-            return new Options("palisade", QueueFeatures.Path.NFT_QUEUE, true, Map.of(), 65000);
+            return new Options("palisade", QueueFeatures.Path.NFT_QUEUE, true, Map.of(), 65000, true);
         }
 
         public Options withDivertPath(QueueFeatures.Path p) {
-            return new Options(table, p, divertBypass, tableContents, overloadFlushGroup);
+            return new Options(table, p, divertBypass, tableContents, overloadFlushGroup, merge);
+        }
+
+        public Options withMerge(boolean m) {
+            return new Options(table, divertPath, divertBypass, tableContents, overloadFlushGroup, m);
+        }
+
+        public Options withTableContents(Map<String, List<Decl.TableEntry>> contents) {
+            return new Options(table, divertPath, divertBypass, contents, overloadFlushGroup, merge);
         }
     }
 
@@ -115,6 +132,13 @@ public final class NftCompiler {
     /** Thrown while building a rule that must be split by address family. */
     private static final class NeedFamily extends RuntimeException {
         NeedFamily() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** The rule can match no packet (an empty {@code ><} range): like pf, it has no effect, so no nft rule. */
+    private static final class NeverMatches extends RuntimeException {
+        NeverMatches() {
             super(null, null, false, false);
         }
     }
@@ -142,6 +166,8 @@ public final class NftCompiler {
     private final Map<Dir, List<String>> natFirst = new TreeMap<>();
     private final Map<Dir, List<List<String>>> natReversed = new TreeMap<>();
     private boolean anyAllowOpts;
+    /** For a {@code once} rule: the statement that uses up its one match; null otherwise. */
+    private String onceStmt;
     private boolean anyFlush;
 
     private NftCompiler(Ruleset ruleset, HostProfile host, Options opt) {
@@ -191,6 +217,8 @@ public final class NftCompiler {
         for (FilterRule r : ruleset.rules()) {
             try {
                 rule(r);
+            } catch (NeverMatches e) {
+                // pf keeps the rule, and it never matches: nothing to emit
             } catch (Refuse e) {
                 errors.add(new Diagnostic(r.file(), r.line(), e.getMessage()));
             }
@@ -256,12 +284,26 @@ public final class NftCompiler {
             throw new Refuse("user/group: Linux knows the owning socket of outgoing packets only; add 'out'");
         }
         if (r.label() != null) labelCounter(r.label());
+        onceStmt = null;
+        String onceGuard = null;
+        if (r.once()) {
+            // a set that holds at most one element: the first match adds it, later packets fail the lookup
+            String set = "once_r" + r.number();
+            meterSets.add("set " + set + " { type mark; size 1; flags dynamic; }");
+            onceGuard = "meta mark & 0x00000000 != @" + set;
+            onceStmt = "add @" + set + " { meta mark & 0x00000000 }";
+        }
         for (Dir d : dirs) {
             List<Variant> vs = variants(r, d, false);
+            if (onceGuard != null) {
+                String g = onceGuard;
+                vs = vs.stream().map(v -> new Variant(concat(v.matches, g), v.fam)).toList();
+            }
             List<String> lines = new ArrayList<>();
             switch (r.action()) {
                 case MATCH -> {
                     for (Variant v : vs) lines.addAll(effects(r, v, d));
+                    if (onceStmt != null) for (Variant v : vs) lines.add(line(v.matches, onceStmt, r));
                     fileOrder.get(d).addAll(lines);
                 }
                 case PASS -> {
@@ -295,7 +337,9 @@ public final class NftCompiler {
         if (r.queue() != null) throw new Refuse("set queue " + r.queue() + ": pf queues are not mapped to tc");
         if (r.fragment()) throw new Refuse("fragment: Linux reassembles fragments before filtering (conntrack "
                 + "defrag), so the rule would never match");
-        if (r.once()) throw new Refuse("once: an nftables rule cannot remove itself after its first match");
+        if (r.once() && (r.rdr() != null || r.nat() != null)) {
+            throw new Refuse("once with a translation: the nat chains run apart from the filter rules");
+        }
         if (r.rtable() >= 0) throw new Refuse("rtable: routing tables are not mapped");
         if (r.afTo() != null) throw new Refuse("af-to: nftables has no NAT64 translation");
         if (r.route() != null) {
@@ -468,9 +512,13 @@ public final class NftCompiler {
                 if (neg) throw new Refuse("! any matches nothing");
             }
             case Address.Prefix p -> {
-                if (p.scope() != null) throw new Refuse("scoped address " + p.prefix() + "%" + p.scope()
-                        + ": the zone cannot be matched");
                 base.add(addrExpr(fam, dirw, orig) + " " + eq + p.prefix());
+                if (p.scope() != null) {
+                    // a link-local zone is the interface the packet is on in this direction
+                    if (neg) throw new Refuse("! " + p.prefix() + "%" + p.scope() + ": a negated scoped address "
+                            + "cannot be matched (address or interface)");
+                    base.add(ifMatch(d == Dir.IN ? "iifname" : "oifname", p.scope(), false));
+                }
             }
             case Address.Range rg -> base.add(addrExpr(fam, dirw, orig) + " " + eq + rg.from() + "-" + rg.to());
             case Address.Table t -> {
@@ -571,7 +619,7 @@ public final class NftCompiler {
             case RRG -> lo == hi ? Long.toString(lo) : lo + "-" + hi;
             case XRG -> lo == hi ? "!= " + lo : "!= " + lo + "-" + hi;
             case IRG -> {
-                if (hi - lo < 2) throw new Refuse("range " + lo + " >< " + hi + " matches nothing");
+                if (hi - lo < 2) throw new NeverMatches();
                 yield hi - lo == 2 ? Long.toString(lo + 1) : (lo + 1) + "-" + (hi - 1);
             }
         };
@@ -640,6 +688,7 @@ public final class NftCompiler {
         out.addAll(rewrites(r, v));
         if (stateful) out.addAll(stateLimits(r, v));
         List<String> st = new ArrayList<>();
+        if (onceStmt != null) st.add(onceStmt);
         if (r.label() != null) st.add("counter name " + quote(labels.get(r.label())));
         if (r.log() != 0) st.add(log(r, d));
         if (r.tag() != null) st.add(tagSet(r.tag()));
@@ -720,6 +769,7 @@ public final class NftCompiler {
     private List<String> block(FilterRule r, Variant v, Dir d) {
         List<String> out = new ArrayList<>();
         List<String> st = new ArrayList<>();
+        if (onceStmt != null) st.add(onceStmt);
         if (r.label() != null) st.add("counter name " + quote(labels.get(r.label())));
         if (r.log() != 0) st.add(log(r, d));
         if (r.tag() != null) st.add(tagSet(r.tag()));
@@ -815,7 +865,7 @@ public final class NftCompiler {
                         && r.ifname() != null && dy.ifname().equals(r.ifname()) && !r.ifNegated()) {
                     return "masquerade" + (ports.isEmpty() ? "" : " to " + ports) + flags;
                 }
-                if (d == Dir.IN && dy.ifname().equals("lo") || d == Dir.IN && dy.ifname().startsWith("lo")) {
+                if (d == Dir.IN && host.isLoopback(dy.ifname())) {
                     return "redirect" + (ports.isEmpty() ? "" : " to " + ports) + flags;
                 }
                 throw new Refuse("translation to (" + dy.ifname() + "): only nat-to the rule's own 'on' interface "
@@ -823,6 +873,10 @@ public final class NftCompiler {
             }
             case Address.Prefix px -> {
                 Fam pf = px.prefix().v6() ? Fam.V6 : Fam.V4;
+                if (d == Dir.IN && px.prefix().isHost() && loopback(px.prefix())) {
+                    // Linux does not route to 127/8 from outside: redirect is its "to this host"
+                    return "redirect" + (ports.isEmpty() ? "" : " to " + ports) + flags;
+                }
                 if (fam != null && fam != pf) throw new Refuse("translation address " + px.prefix()
                         + " is of another family than the rule");
                 String target = px.prefix().isHost() ? px.prefix().address().toString()
@@ -844,6 +898,10 @@ public final class NftCompiler {
             default -> throw new Refuse("translation to " + a.getClass().getSimpleName().toLowerCase()
                     + " is not mapped (one address, a network or a range)");
         }
+    }
+
+    private static boolean loopback(IpPrefix p) {
+        return p.v6() ? p.equals(IpPrefix.parse("::1")) : IpPrefix.parse("127.0.0.0/8").contains(p.address());
     }
 
     // ------------------------------------------------------------------ names
@@ -893,12 +951,160 @@ public final class NftCompiler {
         return String.format("0x%02x", v);
     }
 
+    /*
+     * A rule line is kept encoded until rendering so that the merge pass can
+     * see its parts: matches separated by SEP, then STMT and the statements,
+     * then COMMENT and the source position.
+     */
+    private static final char SEP = '\u0001', STMT = '\u0002', COMMENT = '\u0003';
+
     private static String line(List<String> matches, String statements, FilterRule r) {
         StringBuilder b = new StringBuilder();
-        for (String m : matches) b.append(m).append(' ');
-        b.append(statements);
-        b.append(" comment ").append(quote(r.file() + ":" + r.line()));
+        for (String m : matches) b.append(m).append(SEP);
+        b.append(STMT).append(statements);
+        b.append(COMMENT).append(r.file()).append(':').append(r.line());
         return b.toString();
+    }
+
+    private record Parts(List<String> matches, String stmts, String where) {
+        static Parts of(String enc) {
+            int st = enc.indexOf(STMT), cm = enc.indexOf(COMMENT);
+            String m = enc.substring(0, st);
+            List<String> ms = m.isEmpty() ? List.of() : List.of(m.substring(0, m.length() - 1).split(String.valueOf(SEP), -1));
+            return new Parts(ms, enc.substring(st + 1, cm), enc.substring(cm + 1));
+        }
+
+        String encode() {
+            StringBuilder b = new StringBuilder();
+            for (String x : matches) b.append(x).append(SEP);
+            return b.append(STMT).append(stmts).append(COMMENT).append(where).toString();
+        }
+
+        String text() {
+            StringBuilder b = new StringBuilder();
+            for (String x : matches) b.append(x).append(' ');
+            return b.append(stmts).append(" comment ").append(quote(where)).toString();
+        }
+    }
+
+    private static String decode(String enc) {
+        return enc.indexOf(STMT) < 0 ? enc : Parts.of(enc).text();
+    }
+
+    private static final List<String> MERGEABLE = List.of("tcp dport", "tcp sport", "udp dport", "udp sport",
+            "th dport", "th sport", "ip saddr", "ip daddr", "ip6 saddr", "ip6 daddr", "iifname", "oifname",
+            "meta l4proto", "ct original proto-dst", "ct original ip daddr", "ct original ip6 daddr",
+            "icmp type", "icmpv6 type");
+
+    /**
+     * Merges runs of adjacent rules with the same statements whose matches
+     * differ in one plain value of the same key into one rule with an
+     * anonymous set ({@code tcp dport { 22, 80 }}); repeated until nothing
+     * merges, so a product of lists collapses one dimension per round.
+     * Adjacent rules with the same verdict give the same first match in
+     * either form, so the order semantics are kept.
+     */
+    static List<String> merge(List<String> lines) {
+        List<String> cur = lines;
+        while (true) {
+            List<String> next = mergeOnce(cur);
+            if (next.size() == cur.size()) return next;
+            cur = next;
+        }
+    }
+
+    private static List<String> mergeOnce(List<String> lines) {
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        while (i < lines.size()) {
+            String a = lines.get(i);
+            if (a.indexOf(STMT) < 0) {
+                out.add(a);
+                i++;
+                continue;
+            }
+            Parts pa = Parts.of(a);
+            int k = -1;
+            int j = i + 1;
+            List<String> values = new ArrayList<>();
+            List<String> wheres = new ArrayList<>(List.of(pa.where));
+            while (j < lines.size() && lines.get(j).indexOf(STMT) >= 0) {
+                Parts pb = Parts.of(lines.get(j));
+                int d = differsAt(pa, pb);
+                if (d < 0 || (k >= 0 && d != k)) break;
+                if (k < 0) {
+                    k = d;
+                    values.add(value(pa.matches.get(k)));
+                }
+                values.add(value(pb.matches.get(k)));
+                if (!wheres.contains(pb.where)) wheres.add(pb.where);
+                j++;
+            }
+            if (k < 0) {
+                out.add(a);
+                i++;
+                continue;
+            }
+            List<String> ms = new ArrayList<>(pa.matches);
+            List<String> flat = new ArrayList<>();
+            for (String v : values) {
+                if (v.startsWith("{ ")) flat.addAll(List.of(v.substring(2, v.length() - 2).split(", ")));
+                else flat.add(v);
+            }
+            ms.set(k, key(pa.matches.get(k)) + " { " + String.join(", ", new LinkedHashSet<>(flat)) + " }");
+            out.add(new Parts(ms, pa.stmts, shortWhere(wheres)).encode());
+            i = j;
+        }
+        return out;
+    }
+
+    /** "f:1", "f:2", "f:3" as "f:1-3"; other lists joined with commas. */
+    private static String shortWhere(List<String> wheres) {
+        String file = wheres.getFirst().substring(0, wheres.getFirst().lastIndexOf(':'));
+        List<Integer> ns = new ArrayList<>();
+        for (String w : wheres) {
+            if (!w.startsWith(file + ":")) return String.join(",", wheres);
+            try {
+                ns.add(Integer.parseInt(w.substring(file.length() + 1).split("[,-]")[0]));
+            } catch (NumberFormatException e) {
+                return String.join(",", wheres);
+            }
+        }
+        int lo = java.util.Collections.min(ns), hi = java.util.Collections.max(ns);
+        return lo == hi ? file + ":" + lo : file + ":" + lo + "-" + hi;
+    }
+
+    /** The index where b's matches differ from a's in one mergeable value, or -1. */
+    private static int differsAt(Parts a, Parts b) {
+        if (!a.stmts.equals(b.stmts) || a.matches.size() != b.matches.size()) return -1;
+        // statements with per-rule state (ct count, limit, set adds) must stay one per pf rule
+        if (a.stmts.contains("ct count") || a.stmts.contains("limit rate") || a.stmts.contains("add @")) return -1;
+        int k = -1;
+        for (int i = 0; i < a.matches.size(); i++) {
+            if (a.matches.get(i).equals(b.matches.get(i))) continue;
+            if (k >= 0) return -1;
+            k = i;
+        }
+        if (k < 0) return -1;
+        String ka = key(a.matches.get(k)), kb = key(b.matches.get(k));
+        if (ka == null || !ka.equals(kb)) return -1;
+        return k;
+    }
+
+    private static String key(String match) {
+        for (String m : MERGEABLE) {
+            if (match.startsWith(m + " ")) {
+                String v = match.substring(m.length() + 1);
+                if (v.startsWith("!=") || v.startsWith("<") || v.startsWith(">") || v.startsWith("@")) return null;
+                if (m.equals("meta l4proto") && v.startsWith("!")) return null;
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static String value(String match) {
+        return match.substring(key(match).length() + 1);
     }
 
     // ------------------------------------------------------------------ output
@@ -952,9 +1158,10 @@ public final class NftCompiler {
                     .append(" return comment \"state\"\n");
             b.append("\t\tct direction reply ct mark & ").append(hex(other)).append(" == ").append(hex(other))
                     .append(" return comment \"state\"\n");
-            for (String l : fileOrder.get(d)) b.append("\t\t").append(l).append('\n');
+            List<String> body = new ArrayList<>(fileOrder.get(d));
             List<List<String>> rev = reversed.get(d);
-            for (int i = rev.size() - 1; i >= 0; i--) for (String l : rev.get(i)) b.append("\t\t").append(l).append('\n');
+            for (int i = rev.size() - 1; i >= 0; i--) body.addAll(rev.get(i));
+            for (String l : opt.merge() ? merge(body) : body) b.append("\t\t").append(decode(l)).append('\n');
             if (anyAllowOpts) b.append("\t\tip hdrlength > 5 ip protocol != igmp drop comment \"pf: IP options\"\n");
             b.append("\t\treturn comment \"default pass\"\n");
             b.append("\t}\n");
@@ -988,6 +1195,8 @@ public final class NftCompiler {
         b.append("\t\ttype filter hook ").append(hook).append(" priority filter ").append(PRIORITY)
                 .append("; policy accept;\n");
         for (String s : skip) {
+            List<String> members = host.groups().get(s);
+            if (members != null && members.isEmpty() && !host.interfaces().containsKey(s)) continue; // skips nothing
             for (String k : keys) b.append("\t\t").append(ifMatch(k, s, false)).append(" accept comment \"set skip on ")
                     .append(s.replace('"', '\'')).append("\"\n");
         }
@@ -1007,9 +1216,10 @@ public final class NftCompiler {
         if (name.equals("nat_output")) return;
         b.append("\n\tchain ").append(name).append(" {\n");
         b.append("\t\ttype nat hook ").append(hook).append(" priority ").append(prio).append("; policy accept;\n");
-        for (String l : natFirst.get(d)) b.append("\t\t").append(l).append('\n');
+        List<String> body = new ArrayList<>(natFirst.get(d));
         List<List<String>> rev = natReversed.get(d);
-        for (int i = rev.size() - 1; i >= 0; i--) for (String l : rev.get(i)) b.append("\t\t").append(l).append('\n');
+        for (int i = rev.size() - 1; i >= 0; i--) body.addAll(rev.get(i));
+        for (String l : opt.merge() ? merge(body) : body) b.append("\t\t").append(decode(l)).append('\n');
         b.append("\t}\n");
     }
 }

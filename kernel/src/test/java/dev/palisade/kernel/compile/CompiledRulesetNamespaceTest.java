@@ -119,8 +119,9 @@ class CompiledRulesetNamespaceTest {
                     pass in proto tcp to port 8004
                     pass in proto tcp from %s to port 8006
                     block return-rst in proto tcp to port 8006
+                    pass in quick proto tcp to port 8007 once
                     """.formatted(ns.a4, ns.a4));
-            List<ServerSocket> ls = listen(ns, ns.b, 8001, 8002, 8003, 8004, 8005, 8006);
+            List<ServerSocket> ls = listen(ns, ns.b, 8001, 8002, 8003, 8004, 8005, 8006, 8007);
             try {
                 assertEquals(Outcome.CONNECTED, connect(ns, ns.a, ns.b4, 8001).outcome(), "pass by port");
                 assertEquals(Outcome.TIMEOUT, connect(ns, ns.a, ns.b4, 8002).outcome(), "a later block wins (last match)");
@@ -132,6 +133,8 @@ class CompiledRulesetNamespaceTest {
                 Try rst = connect(ns, ns.a, ns.b4, 8006);
                 assertEquals(Outcome.REFUSED, rst.outcome(), "return-rst, the last matching rule");
                 assertTrue(rst.millis() < BLOCKED_WAIT_MS / 2, "return-rst at once: " + rst.millis() + " ms");
+                assertEquals(Outcome.CONNECTED, connect(ns, ns.a, ns.b4, 8007).outcome(), "a once rule's first match");
+                assertEquals(Outcome.REFUSED, connect(ns, ns.a, ns.b4, 8007).outcome(), "the once rule is used up");
                 String web = p.labelCounters().get("web");
                 long before = counterPackets(ns, web);
                 assertTrue(before >= 1, "the label counted the first connection: " + before);
@@ -192,6 +195,25 @@ class CompiledRulesetNamespaceTest {
                 NftSet ban = sets.getSet(NftSet.NFPROTO_INET, "palisade", p.tableSets().get("ban").v4());
                 sets.add(ban, List.of(SetElement.of(IpPrefix.parse(ns.a4))));
                 assertEquals(Outcome.TIMEOUT, connect(ns, ns.a, ns.b4, 7002).outcome(), "a banned host is blocked");
+            } finally {
+                closeAll(ls);
+            }
+        }
+    }
+
+    @Test
+    void rdrToRedirectsAndTheRuleMatchesTheOriginalDestination() throws Exception {
+        try (NetnsPair ns = NetnsPair.create()) {
+            load(ns, """
+                    block in proto tcp all
+                    pass in proto tcp to port 8080 rdr-to %s port 8081
+                    """.formatted(ns.b4));
+            List<ServerSocket> ls = listen(ns, ns.b, 8081);
+            try {
+                assertEquals(Outcome.CONNECTED, connect(ns, ns.a, ns.b4, 8080).outcome(),
+                        "port 8080 is redirected to the listener on 8081 and passed by the rdr-to rule");
+                assertEquals(Outcome.TIMEOUT, connect(ns, ns.a, ns.b4, 8081).outcome(),
+                        "8081 asked directly matches no pass rule: blocked");
             } finally {
                 closeAll(ls);
             }
