@@ -217,7 +217,7 @@ public final class Printer {
             sb.append(" scrub (").append(String.join(" ", o)).append(')');
         }
         if (r.allowOpts()) sb.append(" allow-opts");
-        if (r.label() != null) sb.append(" label \"").append(r.label()).append('"');
+        if (r.label() != null) sb.append(" label \"").append(quoted(r.label())).append('"');
         if (r.once()) sb.append(" once");
         if (r.tag() != null) sb.append(" tag ").append(r.tag());
         if (r.tagged() != null) sb.append(r.taggedNegated() ? " !" : "").append(" tagged ").append(r.tagged());
@@ -431,6 +431,7 @@ public final class Printer {
             if (af == Af.ANY || isAny(a)) return neg + "any";
             return neg + address(a, af, false);
         }
+        if (a instanceof Address.RouteLabel l) return neg + "route " + l.label();
         return neg + address(a, af, false);
     }
 
@@ -447,6 +448,12 @@ public final class Printer {
             case GE -> ">=" + p.lo();
             case RRG -> "";
         };
+    }
+
+    /** A string inside double quotes: pfctl prints it raw; a quote or backslash is escaped so it reads back. */
+    static String quoted(String s) {
+        if (s.indexOf('"') < 0 && s.indexOf('\\') < 0) return s;
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     /** An address for messages. */
