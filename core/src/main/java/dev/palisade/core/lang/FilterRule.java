@@ -60,6 +60,8 @@ import java.util.Objects;
  * @param route       route-to / reply-to / dup-to or null
  * @param routePool   its target
  * @param anchor      for an {@code anchor} rule: the anchor called; null for other rules
+ * @param maxPktRate  {@code max-pkt-rate N/S} or null
+ * @param setDelay    {@code set delay N} in milliseconds, or -1
  */
 public record FilterRule(
         int number, String file, int line,
@@ -74,7 +76,7 @@ public record FilterRule(
         boolean fragment, boolean allowOpts, String label, boolean once,
         String tag, String tagged, boolean taggedNegated, int rtable,
         Divert divert, Pool nat, Pool rdr, Af afTo, RouteType route, Pool routePool,
-        AnchorCall anchor) {
+        AnchorCall anchor, Rate maxPktRate, int setDelay) {
 
     /** Log bits: {@code log}, {@code log (all)}, {@code log (matches)}, {@code log (user)}. */
     public static final int LOG = 1, LOG_ALL = 2, LOG_MATCHES = 4, LOG_USER = 8;
@@ -152,6 +154,13 @@ public record FilterRule(
         }
     }
 
+    /** A rate: {@code limit} packets or connections per {@code seconds}. */
+    public record Rate(long limit, long seconds) {
+        public Rate {
+            if (limit < 1 || seconds < 1) throw new IllegalArgumentException("rate must be at least 1/1: " + limit + "/" + seconds);
+        }
+    }
+
     /** The anchor an anchor rule calls; {@code inline} is the ruleset of {@code anchor "x" { ... }}, else null. */
     public record AnchorCall(String name, Ruleset inline) {
     }
@@ -169,6 +178,7 @@ public record FilterRule(
         b.fragment = fragment; b.allowOpts = allowOpts; b.label = label; b.once = once; b.tag = tag;
         b.tagged = tagged; b.taggedNegated = taggedNegated; b.rtable = rtable; b.divert = divert; b.nat = nat;
         b.rdr = rdr; b.afTo = afTo; b.route = route; b.routePool = routePool; b.anchor = anchor;
+        b.maxPktRate = maxPktRate; b.setDelay = setDelay;
         return b;
     }
 
@@ -206,13 +216,15 @@ public record FilterRule(
         public Af afTo;
         public RouteType route;
         public AnchorCall anchor;
+        public Rate maxPktRate;
+        public int setDelay = -1;
 
         public FilterRule build() {
             return new FilterRule(number, file, line, action, blockMode, returnTtl, returnIcmp, returnIcmp6,
                     direction, log, logIf, quick, ifname, ifNegated, af, proto, src, dst, os, receivedOn, uid, gid,
                     flags, flagset, icmpType, icmpCode, tos, prio, scrub, setPrio, setTos, queue, parentQueue,
                     state, stateOptions, probability, fragment, allowOpts, label, once, tag, tagged, taggedNegated,
-                    rtable, divert, nat, rdr, afTo, route, routePool, anchor);
+                    rtable, divert, nat, rdr, afTo, route, routePool, anchor, maxPktRate, setDelay);
         }
     }
 }

@@ -1132,9 +1132,9 @@ public final class Parser {
                 }
                 case "rtable" -> r.rtable = (int) number(0, 255, "rtable");
                 case "max-pkt-rate" -> {
-                    number(false);
+                    long n = number(1, 0xffffffffL, "max-pkt-rate");
                     expect("/");
-                    number(false);
+                    r.maxPktRate = new FilterRule.Rate(n, number(1, 0xffffffffL, "max-pkt-rate"));
                 }
                 case "received-on" -> r.receivedOn = ifName();
                 case "divert-to" -> {
@@ -1322,7 +1322,7 @@ public final class Parser {
             } else if (accept("queue")) {
                 queueOpt(r);
             } else if (accept("delay")) {
-                number(0, 0xffff, "delay");
+                r.setDelay = (int) number(0, 0xffff, "delay");
             } else {
                 throw syntax();
             }

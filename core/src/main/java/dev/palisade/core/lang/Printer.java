@@ -181,14 +181,18 @@ public final class Printer {
         }
         if (r.tos() > 0) sb.append(String.format(" tos 0x%02x", r.tos()));
         if (r.prio() >= 0) sb.append(" prio ").append(r.prio());
+        if (r.maxPktRate() != null) {
+            sb.append(" max-pkt-rate ").append(r.maxPktRate().limit()).append('/').append(r.maxPktRate().seconds());
+        }
         int[] sp = r.setPrio();
-        if (sp != null || r.queue() != null || r.setTos() >= 0) {
+        if (sp != null || r.queue() != null || r.setTos() >= 0 || r.setDelay() >= 0) {
             List<String> o = new java.util.ArrayList<>();
             if (sp != null) o.add(sp[0] == sp[1] ? "prio " + sp[0] : "prio(" + sp[0] + ", " + sp[1] + ")");
             if (r.queue() != null) {
                 o.add(r.parentQueue() != null ? "queue(" + r.queue() + ", " + r.parentQueue() + ")" : "queue " + r.queue());
             }
             if (r.setTos() >= 0) o.add(String.format("tos 0x%02x", r.setTos()));
+            if (r.setDelay() >= 0) o.add("delay " + r.setDelay());
             sb.append(" set (").append(String.join(", ", o)).append(')');
         }
         StateOptions so = r.stateOptions();
