@@ -59,6 +59,8 @@ public final class Parser {
     private String optimization, loginterface, debug, rulesetOptimization, syncookies, fingerprints;
     private long hostid = -1;
     private Boolean reassemble;
+    /** {@code set state-defaults}: options for pass rules that give no state options of their own. */
+    private StateSpec stateDefaults;
     private boolean reassembleNoDf;
 
     private Parser(String name, CharSequence text, ParseOptions opts) {
@@ -258,8 +260,10 @@ public final class Parser {
                 expect("anchor");
                 String name = string();
                 expect("from");
+                int line = peek().line();
                 String file = string();
-                decls.add(new Decl.LoadAnchor(name, file));
+                if (!atEnd()) throw syntax();
+                decls.add(new Decl.LoadAnchor(name, file, loadAnchor(file, line)));
             }
             case "include" -> {
                 next();
@@ -286,6 +290,24 @@ public final class Parser {
         }
         decls.add(new Decl.MacroDef(name, v.toString()));
         lexer.define(name, v.toString());
+    }
+
+    /** Parses an anchor's file with the same host and macros given on the command line; its errors are ours. */
+    private Ruleset loadAnchor(String file, int line) {
+        if (opts.includes() == null) throw new SyntaxError(line, "cannot load anchor from \"" + file + "\": file reading is not enabled");
+        if (anchorDepth >= MAX_ANCHOR_DEPTH) throw new SyntaxError(line, "anchors nest too deeply");
+        String text;
+        try {
+            text = opts.includes().read(file);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new SyntaxError(line, "cannot open \"" + file + "\": " + e.getMessage());
+        }
+        Parser sub = new Parser(file, text, opts);
+        sub.anchorDepth = anchorDepth + 1;
+        List<FilterRule> rules = new ArrayList<>();
+        sub.statements(rules, false);
+        errors.addAll(sub.errors);
+        return sub.ruleset(rules);
     }
 
     private void include() {
@@ -412,7 +434,9 @@ public final class Parser {
             }
             case "state-defaults" -> {
                 StateSpec s = new StateSpec();
-                stateOptionList(s);
+                stateOptionList(s, false);
+                stateDefaults = s;
+                set(opt, "state-defaults");
             }
             default -> throw syntax();
         }
@@ -1348,8 +1372,13 @@ public final class Parser {
     }
 
     private void stateOptionList(StateSpec st) {
-        expect("(");
-        while (!accept(")")) {
+        stateOptionList(st, true);
+    }
+
+    /** State options in parentheses, or (for set state-defaults) up to the end of the line. */
+    private void stateOptionList(StateSpec st, boolean parens) {
+        if (parens) expect("(");
+        while (parens ? !accept(")") : !atEnd()) {
             if (accept(",")) continue;
             int line = peek().line();
             String o = string();
@@ -1593,6 +1622,9 @@ public final class Parser {
         // pass rules keep state unless told otherwise
         if (!s.stateGiven && r.action == Action.PASS && r.anchor == null) r.state = StateType.KEEP;
         if (s.stateGiven && s.state != null) r.stateOptions = stateOptions(s.state);
+        else if (!s.stateGiven && r.action == Action.PASS && r.anchor == null && stateDefaults != null) {
+            r.stateOptions = stateOptions(stateDefaults);
+        }
         if (r.action == Action.PASS && !s.flagsGiven && !r.fragment && r.state != StateType.NONE) {
             r.flags = 0b10;
             r.flagset = 0b10010;
