@@ -38,7 +38,7 @@ import java.util.Objects;
  * @param tos         {@code tos} to match or -1
  * @param prio        {@code prio} to match or -1
  * @param scrub       {@code scrub (...)} options or null
- * @param setPrio     {@code set prio}: [prio, prio for empty/lowdelay packets] or null
+ * @param setPrio     {@code set prio} or null
  * @param setTos      {@code set tos} or -1
  * @param queue       {@code set queue} or null
  * @param parentQueue second queue of {@code set queue (a, b)} or null
@@ -71,7 +71,7 @@ public record FilterRule(
         AddrMatch src, AddrMatch dst, String os, String receivedOn,
         IdOp uid, IdOp gid, int flags, int flagset,
         int icmpType, int icmpCode, int tos, int prio,
-        Scrub scrub, int[] setPrio, int setTos, String queue, String parentQueue,
+        Scrub scrub, SetPrio setPrio, int setTos, String queue, String parentQueue,
         StateType state, StateOptions stateOptions, long probability,
         boolean fragment, boolean allowOpts, String label, boolean once,
         String tag, String tagged, boolean taggedNegated, int rtable,
@@ -91,23 +91,15 @@ public record FilterRule(
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(stateOptions, "stateOptions");
         if (proto < 0 || proto > 255) throw new IllegalArgumentException("protocol out of range 0..255: " + proto);
-        if (setPrio != null) setPrio = setPrio.clone();
     }
 
-    @Override
-    public int[] setPrio() {
-        return setPrio == null ? null : setPrio.clone();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof FilterRule r && Printer.rule(this, 0).equals(Printer.rule(r, 0))
-                && number == r.number && line == r.line && Objects.equals(file, r.file);
-    }
-
-    @Override
-    public int hashCode() {
-        return Printer.rule(this, 0).hashCode();
+    /** {@code set prio N} (both equal) or {@code set prio (N, M)}: M for empty ACKs and lowdelay packets. */
+    public record SetPrio(int prio, int emptyPrio) {
+        public SetPrio {
+            if (prio < 0 || prio > 7 || emptyPrio < 0 || emptyPrio > 7) {
+                throw new IllegalArgumentException("prio out of range 0..7: " + prio + ", " + emptyPrio);
+            }
+        }
     }
 
     /** pass, block, match. */
@@ -202,7 +194,7 @@ public record FilterRule(
         public int flags, flagset;
         public int icmpType = -1, icmpCode = -1, tos = -1, prio = -1;
         public Scrub scrub;
-        public int[] setPrio;
+        public SetPrio setPrio;
         public int setTos = -1;
         public String queue, parentQueue;
         public StateType state = StateType.NONE;

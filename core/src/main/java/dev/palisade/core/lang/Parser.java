@@ -1336,10 +1336,10 @@ public final class Parser {
                     accept(",");
                     int b = (int) number(0, 7, "prio");
                     expect(")");
-                    r.setPrio = new int[] {a, b};
+                    r.setPrio = new FilterRule.SetPrio(a, b);
                 } else {
                     int a = (int) number(0, 7, "prio");
-                    r.setPrio = new int[] {a, a};
+                    r.setPrio = new FilterRule.SetPrio(a, a);
                 }
             } else if (accept("tos")) {
                 r.setTos = tos(line);
@@ -1705,6 +1705,8 @@ public final class Parser {
                                             if (af == Af.ANY && s.natHosts != null && r.afTo == null) af = afOf(s.natHosts);
                                             if (af == Af.ANY && s.rdrHosts != null && r.afTo == null) af = afOf(s.rdrHosts);
                                             b.af = af;
+                                            b.src = new AddrMatch(src.neg, canonical(src.addr, af), sp);
+                                            b.dst = new AddrMatch(dst.neg, canonical(dst.addr, af), dp);
                                             Pool[] ps = pools.get(af);
                                             if (ps == null) {
                                                 Af natAf = r.afTo != null ? r.afTo : af;
@@ -1747,6 +1749,24 @@ public final class Parser {
                                             }
                                         }
         if (added == 0) error(line, "rule expands to no valid combination");
+    }
+
+    /**
+     * The one form of an address that prints the same: {@code 0/0} is
+     * {@code any} (the family stays on the rule), a scope has moved to the
+     * rule's interface, a dynamic mask as wide as the family is no mask.
+     */
+    private static Address canonical(Address a, Af af) {
+        if (a instanceof Address.Prefix p) {
+            if (p.prefix().length() == 0 && p.prefix().address().hi() == 0 && p.prefix().address().lo() == 0) {
+                return Address.ANY;
+            }
+            if (p.scope() != null) return new Address.Prefix(p.prefix(), null);
+        }
+        if (a instanceof Address.Dynamic d && d.mask() >= (af == Af.INET ? 32 : 128)) {
+            return new Address.Dynamic(d.ifname(), d.network(), d.broadcast(), d.peer(), d.noAlias(), -1);
+        }
+        return a;
     }
 
     /** binat-to: the reverse rule redirects the translated address back to the source. */

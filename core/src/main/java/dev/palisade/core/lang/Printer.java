@@ -184,10 +184,10 @@ public final class Printer {
         if (r.maxPktRate() != null) {
             sb.append(" max-pkt-rate ").append(r.maxPktRate().limit()).append('/').append(r.maxPktRate().seconds());
         }
-        int[] sp = r.setPrio();
+        FilterRule.SetPrio sp = r.setPrio();
         if (sp != null || r.queue() != null || r.setTos() >= 0 || r.setDelay() >= 0) {
             List<String> o = new java.util.ArrayList<>();
-            if (sp != null) o.add(sp[0] == sp[1] ? "prio " + sp[0] : "prio(" + sp[0] + ", " + sp[1] + ")");
+            if (sp != null) o.add(sp.prio() == sp.emptyPrio() ? "prio " + sp.prio() : "prio(" + sp.prio() + ", " + sp.emptyPrio() + ")");
             if (r.queue() != null) {
                 o.add(r.parentQueue() != null ? "queue(" + r.queue() + ", " + r.parentQueue() + ")" : "queue " + r.queue());
             }
