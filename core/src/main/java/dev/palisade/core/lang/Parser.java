@@ -1125,6 +1125,11 @@ public final class Parser {
                         default -> StateType.SYNPROXY;
                     };
                     s.state = new StateSpec();
+                    // pfctl prints "keep state probability N% (options)": read its own output back
+                    if (peek().is("probability")) {
+                        next();
+                        r.probability = probability(string(), line);
+                    }
                     if (accept("(")) {
                         unread(new Token(Token.Kind.PUNCT, "(", line));
                         stateOptionList(s.state);
