@@ -1185,6 +1185,9 @@ public final class Parser {
                     s.natHosts = redirHosts();
                     s.natPorts = redirPort(line);
                     s.natOpts = poolOpts(true);
+                    if (s.natOpts.staticPort && s.natPorts != null) {
+                        throw new SyntaxError(line, "static-port cannot be combined with a port range");
+                    }
                     s.binat = t.text().equals("binat-to");
                 }
                 case "rdr-to" -> {
@@ -1710,6 +1713,9 @@ public final class Parser {
                                             if (af == Af.ANY && s.natHosts != null && r.afTo == null) af = afOf(s.natHosts);
                                             if (af == Af.ANY && s.rdrHosts != null && r.afTo == null) af = afOf(s.rdrHosts);
                                             b.af = af;
+                                            // a rule of one family answers with that family's ICMP only
+                                            if (af == Af.INET) b.returnIcmp6 = (1 << 8) | 4;
+                                            if (af == Af.INET6) b.returnIcmp = (3 << 8) | 3;
                                             b.src = new AddrMatch(src.neg, canonical(src.addr, af), sp);
                                             b.dst = new AddrMatch(dst.neg, canonical(dst.addr, af), dp);
                                             Pool[] ps = pools.get(af);
