@@ -20,6 +20,9 @@ import picocli.CommandLine.Parameters;
         description = "Control the packet filter: check and load pf.conf, tables, states, counters.")
 public final class PfctlCommand implements Callable<Integer> {
 
+    @Option(names = "--help", usageHelp = true, description = "Show this help and exit.")
+    public boolean help;
+
     @Option(names = "-n", description = "Parse and check the rules; load nothing (no daemon needed).")
     public boolean noAction;
 
@@ -87,6 +90,10 @@ public final class PfctlCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() {
+        if (file != null && noAction && nft) {
+            System.err.println("pfctl: --nft is not supported yet");
+            return 1;
+        }
         if (file != null && noAction) {
             return new PfctlRules(file, verbosity(), quiet, optimizer, defines, hostProfile)
                     .run(System.in, System.out, System.err);
