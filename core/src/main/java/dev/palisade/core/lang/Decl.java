@@ -61,7 +61,10 @@ public sealed interface Decl {
                     int flows, int quantum, int qlimit, boolean isDefault) implements Decl {
     }
 
-    /** {@code load anchor "name" from "file"}. */
-    record LoadAnchor(String name, String file) implements Decl {
+    /**
+     * {@code load anchor "name" from "file"}: {@code ruleset} is the file's
+     * rules (numbered on their own), or null when the file could not be read.
+     */
+    record LoadAnchor(String name, String file, Ruleset ruleset) implements Decl {
     }
 }

@@ -38,7 +38,7 @@ import java.util.Objects;
  * @param tos         {@code tos} to match or -1
  * @param prio        {@code prio} to match or -1
  * @param scrub       {@code scrub (...)} options or null
- * @param setPrio     {@code set prio}: [prio, prio for empty/lowdelay packets] or null
+ * @param setPrio     {@code set prio} or null
  * @param setTos      {@code set tos} or -1
  * @param queue       {@code set queue} or null
  * @param parentQueue second queue of {@code set queue (a, b)} or null
@@ -60,6 +60,8 @@ import java.util.Objects;
  * @param route       route-to / reply-to / dup-to or null
  * @param routePool   its target
  * @param anchor      for an {@code anchor} rule: the anchor called; null for other rules
+ * @param maxPktRate  {@code max-pkt-rate N/S} or null
+ * @param setDelay    {@code set delay N} in milliseconds, or -1
  */
 public record FilterRule(
         int number, String file, int line,
@@ -69,12 +71,12 @@ public record FilterRule(
         AddrMatch src, AddrMatch dst, String os, String receivedOn,
         IdOp uid, IdOp gid, int flags, int flagset,
         int icmpType, int icmpCode, int tos, int prio,
-        Scrub scrub, int[] setPrio, int setTos, String queue, String parentQueue,
+        Scrub scrub, SetPrio setPrio, int setTos, String queue, String parentQueue,
         StateType state, StateOptions stateOptions, long probability,
         boolean fragment, boolean allowOpts, String label, boolean once,
         String tag, String tagged, boolean taggedNegated, int rtable,
         Divert divert, Pool nat, Pool rdr, Af afTo, RouteType route, Pool routePool,
-        AnchorCall anchor) {
+        AnchorCall anchor, Rate maxPktRate, int setDelay) {
 
     /** Log bits: {@code log}, {@code log (all)}, {@code log (matches)}, {@code log (user)}. */
     public static final int LOG = 1, LOG_ALL = 2, LOG_MATCHES = 4, LOG_USER = 8;
@@ -89,23 +91,15 @@ public record FilterRule(
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(stateOptions, "stateOptions");
         if (proto < 0 || proto > 255) throw new IllegalArgumentException("protocol out of range 0..255: " + proto);
-        if (setPrio != null) setPrio = setPrio.clone();
     }
 
-    @Override
-    public int[] setPrio() {
-        return setPrio == null ? null : setPrio.clone();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof FilterRule r && Printer.rule(this, 0).equals(Printer.rule(r, 0))
-                && number == r.number && line == r.line && Objects.equals(file, r.file);
-    }
-
-    @Override
-    public int hashCode() {
-        return Printer.rule(this, 0).hashCode();
+    /** {@code set prio N} (both equal) or {@code set prio (N, M)}: M for empty ACKs and lowdelay packets. */
+    public record SetPrio(int prio, int emptyPrio) {
+        public SetPrio {
+            if (prio < 0 || prio > 7 || emptyPrio < 0 || emptyPrio > 7) {
+                throw new IllegalArgumentException("prio out of range 0..7: " + prio + ", " + emptyPrio);
+            }
+        }
     }
 
     /** pass, block, match. */
@@ -152,6 +146,13 @@ public record FilterRule(
         }
     }
 
+    /** A rate: {@code limit} packets or connections per {@code seconds}. */
+    public record Rate(long limit, long seconds) {
+        public Rate {
+            if (limit < 1 || seconds < 1) throw new IllegalArgumentException("rate must be at least 1/1: " + limit + "/" + seconds);
+        }
+    }
+
     /** The anchor an anchor rule calls; {@code inline} is the ruleset of {@code anchor "x" { ... }}, else null. */
     public record AnchorCall(String name, Ruleset inline) {
     }
@@ -169,6 +170,7 @@ public record FilterRule(
         b.fragment = fragment; b.allowOpts = allowOpts; b.label = label; b.once = once; b.tag = tag;
         b.tagged = tagged; b.taggedNegated = taggedNegated; b.rtable = rtable; b.divert = divert; b.nat = nat;
         b.rdr = rdr; b.afTo = afTo; b.route = route; b.routePool = routePool; b.anchor = anchor;
+        b.maxPktRate = maxPktRate; b.setDelay = setDelay;
         return b;
     }
 
@@ -192,7 +194,7 @@ public record FilterRule(
         public int flags, flagset;
         public int icmpType = -1, icmpCode = -1, tos = -1, prio = -1;
         public Scrub scrub;
-        public int[] setPrio;
+        public SetPrio setPrio;
         public int setTos = -1;
         public String queue, parentQueue;
         public StateType state = StateType.NONE;
@@ -206,13 +208,15 @@ public record FilterRule(
         public Af afTo;
         public RouteType route;
         public AnchorCall anchor;
+        public Rate maxPktRate;
+        public int setDelay = -1;
 
         public FilterRule build() {
             return new FilterRule(number, file, line, action, blockMode, returnTtl, returnIcmp, returnIcmp6,
                     direction, log, logIf, quick, ifname, ifNegated, af, proto, src, dst, os, receivedOn, uid, gid,
                     flags, flagset, icmpType, icmpCode, tos, prio, scrub, setPrio, setTos, queue, parentQueue,
                     state, stateOptions, probability, fragment, allowOpts, label, once, tag, tagged, taggedNegated,
-                    rtable, divert, nat, rdr, afTo, route, routePool, anchor);
+                    rtable, divert, nat, rdr, afTo, route, routePool, anchor, maxPktRate, setDelay);
         }
     }
 }

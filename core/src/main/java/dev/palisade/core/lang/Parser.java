@@ -59,6 +59,8 @@ public final class Parser {
     private String optimization, loginterface, debug, rulesetOptimization, syncookies, fingerprints;
     private long hostid = -1;
     private Boolean reassemble;
+    /** {@code set state-defaults}: options for pass rules that give no state options of their own. */
+    private StateSpec stateDefaults;
     private boolean reassembleNoDf;
 
     private Parser(String name, CharSequence text, ParseOptions opts) {
@@ -258,8 +260,10 @@ public final class Parser {
                 expect("anchor");
                 String name = string();
                 expect("from");
+                int line = peek().line();
                 String file = string();
-                decls.add(new Decl.LoadAnchor(name, file));
+                if (!atEnd()) throw syntax();
+                decls.add(new Decl.LoadAnchor(name, file, loadAnchor(file, line)));
             }
             case "include" -> {
                 next();
@@ -286,6 +290,24 @@ public final class Parser {
         }
         decls.add(new Decl.MacroDef(name, v.toString()));
         lexer.define(name, v.toString());
+    }
+
+    /** Parses an anchor's file with the same host and macros given on the command line; its errors are ours. */
+    private Ruleset loadAnchor(String file, int line) {
+        if (opts.includes() == null) throw new SyntaxError(line, "cannot load anchor from \"" + file + "\": file reading is not enabled");
+        if (anchorDepth >= MAX_ANCHOR_DEPTH) throw new SyntaxError(line, "anchors nest too deeply");
+        String text;
+        try {
+            text = opts.includes().read(file);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new SyntaxError(line, "cannot open \"" + file + "\": " + e.getMessage());
+        }
+        Parser sub = new Parser(file, text, opts);
+        sub.anchorDepth = anchorDepth + 1;
+        List<FilterRule> rules = new ArrayList<>();
+        sub.statements(rules, false);
+        errors.addAll(sub.errors);
+        return sub.ruleset(rules);
     }
 
     private void include() {
@@ -412,7 +434,9 @@ public final class Parser {
             }
             case "state-defaults" -> {
                 StateSpec s = new StateSpec();
-                stateOptionList(s);
+                stateOptionList(s, false);
+                stateDefaults = s;
+                set(opt, "state-defaults");
             }
             default -> throw syntax();
         }
@@ -1101,6 +1125,11 @@ public final class Parser {
                         default -> StateType.SYNPROXY;
                     };
                     s.state = new StateSpec();
+                    // pfctl prints "keep state probability N% (options)": read its own output back
+                    if (peek().is("probability")) {
+                        next();
+                        r.probability = probability(string(), line);
+                    }
                     if (accept("(")) {
                         unread(new Token(Token.Kind.PUNCT, "(", line));
                         stateOptionList(s.state);
@@ -1132,9 +1161,9 @@ public final class Parser {
                 }
                 case "rtable" -> r.rtable = (int) number(0, 255, "rtable");
                 case "max-pkt-rate" -> {
-                    number(false);
+                    long n = number(1, 0xffffffffL, "max-pkt-rate");
                     expect("/");
-                    number(false);
+                    r.maxPktRate = new FilterRule.Rate(n, number(1, 0xffffffffL, "max-pkt-rate"));
                 }
                 case "received-on" -> r.receivedOn = ifName();
                 case "divert-to" -> {
@@ -1156,6 +1185,9 @@ public final class Parser {
                     s.natHosts = redirHosts();
                     s.natPorts = redirPort(line);
                     s.natOpts = poolOpts(true);
+                    if (s.natOpts.staticPort && s.natPorts != null) {
+                        throw new SyntaxError(line, "static-port cannot be combined with a port range");
+                    }
                     s.binat = t.text().equals("binat-to");
                 }
                 case "rdr-to" -> {
@@ -1312,17 +1344,17 @@ public final class Parser {
                     accept(",");
                     int b = (int) number(0, 7, "prio");
                     expect(")");
-                    r.setPrio = new int[] {a, b};
+                    r.setPrio = new FilterRule.SetPrio(a, b);
                 } else {
                     int a = (int) number(0, 7, "prio");
-                    r.setPrio = new int[] {a, a};
+                    r.setPrio = new FilterRule.SetPrio(a, a);
                 }
             } else if (accept("tos")) {
                 r.setTos = tos(line);
             } else if (accept("queue")) {
                 queueOpt(r);
             } else if (accept("delay")) {
-                number(0, 0xffff, "delay");
+                r.setDelay = (int) number(0, 0xffff, "delay");
             } else {
                 throw syntax();
             }
@@ -1348,8 +1380,13 @@ public final class Parser {
     }
 
     private void stateOptionList(StateSpec st) {
-        expect("(");
-        while (!accept(")")) {
+        stateOptionList(st, true);
+    }
+
+    /** State options in parentheses, or (for set state-defaults) up to the end of the line. */
+    private void stateOptionList(StateSpec st, boolean parens) {
+        if (parens) expect("(");
+        while (parens ? !accept(")") : !atEnd()) {
             if (accept(",")) continue;
             int line = peek().line();
             String o = string();
@@ -1593,6 +1630,9 @@ public final class Parser {
         // pass rules keep state unless told otherwise
         if (!s.stateGiven && r.action == Action.PASS && r.anchor == null) r.state = StateType.KEEP;
         if (s.stateGiven && s.state != null) r.stateOptions = stateOptions(s.state);
+        else if (!s.stateGiven && r.action == Action.PASS && r.anchor == null && stateDefaults != null) {
+            r.stateOptions = stateOptions(stateDefaults);
+        }
         if (r.action == Action.PASS && !s.flagsGiven && !r.fragment && r.state != StateType.NONE) {
             r.flags = 0b10;
             r.flagset = 0b10010;
@@ -1673,6 +1713,11 @@ public final class Parser {
                                             if (af == Af.ANY && s.natHosts != null && r.afTo == null) af = afOf(s.natHosts);
                                             if (af == Af.ANY && s.rdrHosts != null && r.afTo == null) af = afOf(s.rdrHosts);
                                             b.af = af;
+                                            // a rule of one family answers with that family's ICMP only
+                                            if (af == Af.INET) b.returnIcmp6 = (1 << 8) | 4;
+                                            if (af == Af.INET6) b.returnIcmp = (3 << 8) | 3;
+                                            b.src = new AddrMatch(src.neg, canonical(src.addr, af), sp);
+                                            b.dst = new AddrMatch(dst.neg, canonical(dst.addr, af), dp);
                                             Pool[] ps = pools.get(af);
                                             if (ps == null) {
                                                 Af natAf = r.afTo != null ? r.afTo : af;
@@ -1715,6 +1760,24 @@ public final class Parser {
                                             }
                                         }
         if (added == 0) error(line, "rule expands to no valid combination");
+    }
+
+    /**
+     * The one form of an address that prints the same: {@code 0/0} is
+     * {@code any} (the family stays on the rule), a scope has moved to the
+     * rule's interface, a dynamic mask as wide as the family is no mask.
+     */
+    private static Address canonical(Address a, Af af) {
+        if (a instanceof Address.Prefix p) {
+            if (p.prefix().length() == 0 && p.prefix().address().hi() == 0 && p.prefix().address().lo() == 0) {
+                return Address.ANY;
+            }
+            if (p.scope() != null) return new Address.Prefix(p.prefix(), null);
+        }
+        if (a instanceof Address.Dynamic d && d.mask() >= (af == Af.INET ? 32 : 128)) {
+            return new Address.Dynamic(d.ifname(), d.network(), d.broadcast(), d.peer(), d.noAlias(), -1);
+        }
+        return a;
     }
 
     /** binat-to: the reverse rule redirects the translated address back to the source. */

@@ -181,14 +181,18 @@ public final class Printer {
         }
         if (r.tos() > 0) sb.append(String.format(" tos 0x%02x", r.tos()));
         if (r.prio() >= 0) sb.append(" prio ").append(r.prio());
-        int[] sp = r.setPrio();
-        if (sp != null || r.queue() != null || r.setTos() >= 0) {
+        if (r.maxPktRate() != null) {
+            sb.append(" max-pkt-rate ").append(r.maxPktRate().limit()).append('/').append(r.maxPktRate().seconds());
+        }
+        FilterRule.SetPrio sp = r.setPrio();
+        if (sp != null || r.queue() != null || r.setTos() >= 0 || r.setDelay() >= 0) {
             List<String> o = new java.util.ArrayList<>();
-            if (sp != null) o.add(sp[0] == sp[1] ? "prio " + sp[0] : "prio(" + sp[0] + ", " + sp[1] + ")");
+            if (sp != null) o.add(sp.prio() == sp.emptyPrio() ? "prio " + sp.prio() : "prio(" + sp.prio() + ", " + sp.emptyPrio() + ")");
             if (r.queue() != null) {
                 o.add(r.parentQueue() != null ? "queue(" + r.queue() + ", " + r.parentQueue() + ")" : "queue " + r.queue());
             }
             if (r.setTos() >= 0) o.add(String.format("tos 0x%02x", r.setTos()));
+            if (r.setDelay() >= 0) o.add("delay " + r.setDelay());
             sb.append(" set (").append(String.join(", ", o)).append(')');
         }
         StateOptions so = r.stateOptions();
@@ -217,7 +221,7 @@ public final class Printer {
             sb.append(" scrub (").append(String.join(" ", o)).append(')');
         }
         if (r.allowOpts()) sb.append(" allow-opts");
-        if (r.label() != null) sb.append(" label \"").append(r.label()).append('"');
+        if (r.label() != null) sb.append(" label \"").append(quoted(r.label())).append('"');
         if (r.once()) sb.append(" once");
         if (r.tag() != null) sb.append(" tag ").append(r.tag());
         if (r.tagged() != null) sb.append(r.taggedNegated() ? " !" : "").append(" tagged ").append(r.tagged());
@@ -431,6 +435,7 @@ public final class Printer {
             if (af == Af.ANY || isAny(a)) return neg + "any";
             return neg + address(a, af, false);
         }
+        if (a instanceof Address.RouteLabel l) return neg + "route " + l.label();
         return neg + address(a, af, false);
     }
 
@@ -447,6 +452,12 @@ public final class Printer {
             case GE -> ">=" + p.lo();
             case RRG -> "";
         };
+    }
+
+    /** A string inside double quotes: pfctl prints it raw; a quote or backslash is escaped so it reads back. */
+    static String quoted(String s) {
+        if (s.indexOf('"') < 0 && s.indexOf('\\') < 0) return s;
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     /** An address for messages. */

@@ -40,13 +40,21 @@ class ParserFuzzTest {
             " modulate state", " label \"$nr-$srcaddr-$dstport\"", " tag T", " tagged T", " rtable 2", " once",
             " probability 25%", " set prio 3", " set tos lowdelay", " scrub (no-df max-mss 1400)", " allow-opts",
             " user root", " group wheel", " keep state (max-src-conn 5, max-src-conn-rate 3/10, overload <b> flush)",
-            " divert-packet port 700", " tos 0x10", " fragment"};
+            " divert-packet port 700", " tos 0x10", " fragment", " nat-to 192.0.2.9", " nat-to { 192.0.2.9 192.0.2.10 }",
+            " nat-to (em0) port 1024:65535 static-port", " rdr-to 10.0.0.5 port 8080", " rdr-to 2001:db8::5",
+            " route-to (em0)", " reply-to 192.0.2.1", " dup-to { 10.0.0.1 10.0.0.2 } random sticky-address",
+            " af-to inet from 192.0.2.1", " icmp-type echoreq code 0", " icmp6-type { echoreq unreach }",
+            " max-pkt-rate 10/2", " set delay 5", " keep state (max 50, tcp.established 60, sloppy)",
+            " synproxy state", " received-on em0", " ! tagged X", " prio 3", " label \"$if $proto $srcport\"",
+            " keep state (source-track, max-src-states 4)", " divert-to 127.0.0.1 port 8025", " divert-reply",
+            " log (all, user)", " queue q1", " set queue (q1, q2)"};
 
     /** Generate a rule, parse, print, parse the print: same rules, same text. */
     @FuzzTest(maxDuration = "20s")
     void structured(FuzzedDataProvider d) {
         StringBuilder sb = new StringBuilder();
-        sb.append(d.pickValue(new String[] {"pass", "block", "block return", "block drop", "match"}));
+        sb.append(d.pickValue(new String[] {"pass", "block", "block return", "block drop", "match",
+                "block return-icmp(net-unr, 2)", "block return-rst(ttl 9)", "block return-icmp6(port-unr)"}));
         sb.append(d.pickValue(new String[] {"", " in", " out"}));
         sb.append(d.pickValue(new String[] {"", " log", " quick", " log quick"}));
         sb.append(d.pickValue(new String[] {"", " on em0", " on ! lo0", " on { em0 lo0 }", " on egress"}));
