@@ -61,7 +61,7 @@ public final class DaemonCommand implements Callable<Integer> {
         // ---- kernel side (issue 5): parse and compile first; a broken ruleset refuses the start
         dev.palisade.app.daemon.kernel.KernelSide.Prepared.Ok ruleset = null;
         if (pfConf != null) {
-            switch (dev.palisade.app.daemon.kernel.KernelSide.prepare(pfConf, Defaults.isRoot())) {
+            switch (dev.palisade.app.daemon.kernel.KernelSide.prepare(pfConf, Defaults.isRoot(), Defaults.isRoot())) {
                 case dev.palisade.app.daemon.kernel.KernelSide.Prepared.Ok ok -> ruleset = ok;
                 case dev.palisade.app.daemon.kernel.KernelSide.Prepared.Failed f -> {
                     for (String e : f.errors()) System.err.println(e);

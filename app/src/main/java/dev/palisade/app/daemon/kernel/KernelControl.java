@@ -121,7 +121,7 @@ public final class KernelControl implements Palisaded.Extension {
                         : "No kernel (" + kernel.unavailableReason() + ")"));
                 KernelSide.Prepared.Ok p = kernel.current();
                 out.accept('1', "Ruleset: " + (p == null ? "none" : p.source()));
-                if (p != null) {
+                if (p != null && p.program() != null) {
                     out.accept('1', "Tables in the kernel: " + p.program().tableSets().size());
                     out.accept('1', "Labels: " + p.program().labelCounters().size());
                 }

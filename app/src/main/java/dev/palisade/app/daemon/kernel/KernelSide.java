@@ -81,7 +81,10 @@ public final class KernelSide implements AutoCloseable {
 
     /** A parsed and compiled ruleset, or every error in it. */
     public sealed interface Prepared {
-        /** @param source the file's name as diagnostics print it */
+        /**
+         * @param source  the file's name as diagnostics print it
+         * @param program null when the ruleset was parsed only (no kernel to load it into)
+         */
         record Ok(String source, Ruleset ruleset, NftProgram program) implements Prepared {}
 
         /** Errors as {@code FILE:LINE: message}; nothing was loaded. */
@@ -97,6 +100,14 @@ public final class KernelSide implements AutoCloseable {
      * nftables. Pure except for reading the file (and probing the divert path as root).
      */
     public static Prepared prepare(Path pfConf, boolean probeDivert) {
+        return prepare(pfConf, probeDivert, true);
+    }
+
+    /**
+     * As {@link #prepare(Path, boolean)}; with {@code kernel} false (no root: nothing will be loaded)
+     * rules nftables cannot express do not refuse the ruleset: its tables are still filled.
+     */
+    public static Prepared prepare(Path pfConf, boolean probeDivert, boolean kernel) {
         HostProfile host;
         try {
             host = LinuxHostProfile.load();
@@ -128,7 +139,12 @@ public final class KernelSide implements AutoCloseable {
         }
         return switch (NftCompiler.compile(r.ruleset(), host, o)) {
             case CompileResult.Compiled c -> new Prepared.Ok(pfConf.toString(), r.ruleset(), c.program());
-            case CompileResult.Refused f -> new Prepared.Failed(f.errors().stream().map(Diagnostic::toString).toList());
+            case CompileResult.Refused f -> {
+                if (kernel) yield new Prepared.Failed(f.errors().stream().map(Diagnostic::toString).toList());
+                log.info("{}: parsed; not compiled for the kernel ({} rules nftables cannot express, first: {})",
+                        pfConf, f.errors().size(), f.errors().get(0));
+                yield new Prepared.Ok(pfConf.toString(), r.ruleset(), null);
+            }
         };
     }
 
@@ -592,7 +608,7 @@ public final class KernelSide implements AutoCloseable {
      */
     public void install(Prepared.Ok p) throws KernelException {
         loadRulesetTables(p);
-        if (sets == null) {
+        if (sets == null || p.program() == null) {
             current = p;
             return;
         }
@@ -652,7 +668,7 @@ public final class KernelSide implements AutoCloseable {
 
     /** Re-reads and reloads {@code pfConf}; an error keeps the ruleset in force. Returns the error lines (empty: loaded). */
     public List<String> reload(Path pfConf) {
-        Prepared pr = prepare(pfConf, sets != null);
+        Prepared pr = prepare(pfConf, sets != null, sets != null);
         if (pr instanceof Prepared.Failed f) return f.errors();
         try {
             install((Prepared.Ok) pr);
@@ -690,7 +706,7 @@ public final class KernelSide implements AutoCloseable {
     public Map<String, long[]> labelCounters() throws KernelException {
         Prepared.Ok p = current;
         Map<String, long[]> out = new LinkedHashMap<>();
-        if (p == null || sets == null) return out;
+        if (p == null || sets == null || p.program() == null) return out;
         String text = nftText("list", "counters", "table", "inet", TABLE);
         Pattern c = Pattern.compile("counter (\\S+) \\{[^}]*?packets (\\d+) bytes (\\d+)", Pattern.DOTALL);
         Map<String, long[]> byCounter = new HashMap<>();
