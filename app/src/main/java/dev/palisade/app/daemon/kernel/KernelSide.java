@@ -174,13 +174,16 @@ public final class KernelSide implements AutoCloseable {
     private volatile boolean closed;
     private Thread syncThread;
 
-    private KernelSide(DurableTables tables, Clock clock, NftSets sets, Conntrack conntrack, String unavailable) {
+    private final String netns;
+
+    private KernelSide(DurableTables tables, Clock clock, NftSets sets, Conntrack conntrack, String unavailable, String netns) {
+        this.netns = netns;
         this.tables = tables;
         this.clock = clock;
         this.sets = sets;
         this.conntrack = conntrack;
         this.unavailable = unavailable;
-        this.runner = new NftRunner(TABLE, null, 60_000);
+        this.runner = new NftRunner(TABLE, netns, 60_000);
     }
 
     /**
@@ -189,6 +192,11 @@ public final class KernelSide implements AutoCloseable {
      * reconciles every set. Throws only for a ruleset the kernel refuses.
      */
     public static KernelSide start(DurableTables tables, Clock clock, Prepared.Ok ruleset) throws KernelException {
+        return start(tables, clock, ruleset, null);
+    }
+
+    /** As {@link #start(DurableTables, Clock, Prepared.Ok)} in network namespace {@code netns} (null: the current one; tests). */
+    static KernelSide start(DurableTables tables, Clock clock, Prepared.Ok ruleset, String netns) throws KernelException {
         NftSets s = null;
         Conntrack ct = null;
         String why = null;
@@ -198,15 +206,15 @@ public final class KernelSide implements AutoCloseable {
             why = "the nft program is not installed (Debian: apt-get install nftables)";
         } else {
             try {
-                s = NftSets.open(null);
-                ct = Conntrack.open(null);
+                s = NftSets.open(netns);
+                ct = Conntrack.open(netns);
             } catch (Exception e) {
                 if (s != null) s.close();
                 s = null;
                 why = "cannot open netfilter netlink: " + e.getMessage();
             }
         }
-        KernelSide k = new KernelSide(tables, clock, s, ct, why);
+        KernelSide k = new KernelSide(tables, clock, s, ct, why, netns);
         if (why != null) {
             log.warn("no kernel enforcement: {}; tables, services and the control socket run without it", why);
         }
@@ -660,7 +668,7 @@ public final class KernelSide implements AutoCloseable {
     private void installXt(NftProgram prog) {
         if (prog.xtDiverts().isEmpty()) return;
         try {
-            new XtDivert(null).install(prog.xtDiverts(), NftCompiler.DIVERT_MASK);
+            new XtDivert(netns).install(prog.xtDiverts(), NftCompiler.DIVERT_MASK);
         } catch (Exception e) {
             log.error("cannot install the xt NFQUEUE divert rules: {}", e.getMessage());
         }
@@ -724,8 +732,9 @@ public final class KernelSide implements AutoCloseable {
         return nftText("list", "table", "inet", TABLE);
     }
 
-    private static String nftText(String... args) throws KernelException {
+    private String nftText(String... args) throws KernelException {
         List<String> cmd = new ArrayList<>();
+        if (netns != null) cmd.addAll(List.of("ip", "netns", "exec", netns));
         cmd.add("nft");
         cmd.addAll(List.of(args));
         try {
@@ -751,7 +760,7 @@ public final class KernelSide implements AutoCloseable {
         try {
             nftText("delete", "table", "inet", TABLE);
             try {
-                new XtDivert(null).remove();
+                new XtDivert(netns).remove();
             } catch (Exception e) {
                 log.warn("cannot remove the xt divert chain: {}", e.getMessage());
             }
