@@ -224,6 +224,12 @@ class KernelDaemonTest {
             Out ok = pfctl("-f", conf.toString());
             assertEquals(0, ok.rc, ok.err);
             assertTrue(setHolds(peerAddr), "the ban survives pfctl -f");
+
+            // SIGHUP reloads the daemon's -f file: a new label appears, the ban stays
+            Files.writeString(conf, Files.readString(conf).replace("label \"banned\"", "label \"hup\""));
+            assertEquals(0, run("kill", "-HUP", Long.toString(daemon.pid())));
+            waitFor(() -> pfctl("-s", "labels").out.contains("hup "), 10_000, "the SIGHUP reload (label hup)");
+            assertTrue(setHolds(peerAddr), "the ban survives SIGHUP");
         } finally {
             stop.set(true);
             sender.join(5000);

@@ -191,6 +191,29 @@ class KernelSideTest {
         acceptor.join(2000);
     }
 
+    /** Figures for BENCHMARKS.md: one ban at a time, from the Tables call until the kernel set holds it. */
+    @Test
+    void banLatency() throws Exception {
+        int n = 200;
+        long[] total = new long[n], afterDurable = new long[n];
+        for (int i = 0; i < n; i++) {
+            IpPrefix p = IpPrefix.host(IpAddress.parse("198.18." + (i / 250) + "." + (i % 250 + 1)));
+            long t0 = System.nanoTime();
+            tables.add("bad", p, null, new Origin.Manual("bench"));
+            long t1 = System.nanoTime();
+            assertTrue(kernel.awaitSynced(2000), "ban " + i + " reached the kernel");
+            long t2 = System.nanoTime();
+            total[i] = t2 - t0;
+            afterDurable[i] = t2 - t1;
+        }
+        java.util.Arrays.sort(total);
+        java.util.Arrays.sort(afterDurable);
+        String bad = nft("list", "set", "inet", "palisade", "t_bad_v4");
+        assertTrue(bad.contains("198.18.0.200"), "the last ban is in the kernel set");
+        System.out.printf("ban latency over %d bans: durable+kernel p50 %.2f ms p99 %.2f ms; after durable p50 %.3f ms p99 %.3f ms%n",
+                n, total[n / 2] / 1e6, total[n * 99 / 100] / 1e6, afterDurable[n / 2] / 1e6, afterDurable[n * 99 / 100] / 1e6);
+    }
+
     // ---- helpers ----------------------------------------------------------------------------
 
     private boolean connects() throws Exception {
