@@ -87,6 +87,7 @@ public final class DaemonCommand implements Callable<Integer> {
             return 1;
         }
         d.addChangeListener(kernel::onMutation);
+        d.addExpiryListener(kernel::onExpired);
         kernel.resyncAll(); // changes made between the load and the listener
         d.addExtension(new dev.palisade.app.daemon.kernel.KernelControl(kernel));
         if (pfConf != null) {

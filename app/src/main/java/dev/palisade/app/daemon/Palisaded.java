@@ -155,6 +155,14 @@ public final class Palisaded implements AutoCloseable {
         extensions.add(e);
     }
 
+    private final List<java.util.function.Consumer<List<TableSet.Expired>>> expiryListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Calls {@code l} with the entries of each expiry sweep that removed any (expiry is not journaled). */
+    public void addExpiryListener(java.util.function.Consumer<List<TableSet.Expired>> l) {
+        expiryListeners.add(l);
+    }
+
     /**
      * Calls {@code l} with every table change as it is journaled (under the
      * tables' write lock: {@code l} must be quick and must not block).
@@ -257,6 +265,7 @@ public final class Palisaded implements AutoCloseable {
     public int expireNow() {
         long now = settings.clock().instant().getEpochSecond();
         List<TableSet.Expired> gone = tables.write(s -> s.expire(now));
+        if (!gone.isEmpty()) for (var l : expiryListeners) l.accept(gone);
         if (gone.size() <= 10) {
             for (TableSet.Expired e : gone) {
                 log.info("expired {} from <{}> ({})", e.entry().text(), e.table(), e.entry().origin().describe());

@@ -298,6 +298,22 @@ public final class KernelSide implements AutoCloseable {
         }
     }
 
+    /**
+     * The expiry hook: expired entries leave the kernel sets (kernel timeouts
+     * usually removed them already; this re-asserts it, and covers tables with
+     * negated entries, which get no kernel timeouts).
+     */
+    public void onExpired(List<TableSet.Expired> gone) {
+        pendingLock.lock();
+        try {
+            for (TableSet.Expired e : gone) dirty.add(e.table());
+            requested++;
+            wake.signal();
+        } finally {
+            pendingLock.unlock();
+        }
+    }
+
     /** A ban by a service or the packet path, as opposed to an operator's or the ruleset's entry. */
     static boolean automatic(Origin o) {
         return !(o instanceof Origin.Manual || o instanceof Origin.File || o instanceof Origin.Ruleset

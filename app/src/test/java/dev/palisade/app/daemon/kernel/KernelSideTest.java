@@ -191,6 +191,24 @@ class KernelSideTest {
         acceptor.join(2000);
     }
 
+    @Test
+    void daemonExpiryRemovesBansFromTablesWithoutKernelTimeouts() throws Exception {
+        // a negated entry puts <bad> in effective-interval mode: no kernel timeouts, the daemon's sweep expires
+        tables.write(s -> s.run(new dev.palisade.core.table.TableCommand("bad", dev.palisade.core.table.TableCommand.Op.ADD,
+                List.of("!10.99.0.1"), false, true, 0, new Origin.Manual("test"))));
+        long until = Instant.now().getEpochSecond() + 1;
+        tables.add("bad", IpPrefix.host(IpAddress.parse(peerAddr)), Instant.ofEpochSecond(until), new Origin.Trap("test"));
+        assertTrue(kernel.awaitSynced(2000));
+        String bad = nft("list", "set", "inet", "palisade", "t_bad_v4");
+        assertTrue(bad.contains(peerAddr) && !bad.contains("expires"), "in the set without a kernel timeout: " + bad);
+        waitFor(() -> Instant.now().getEpochSecond() > until, 3000, "the lifetime to pass");
+        List<TableSet.Expired> gone = tables.write(s -> s.expire(Instant.now().getEpochSecond()));
+        assertEquals(1, gone.size(), gone.toString());
+        kernel.onExpired(gone);
+        assertTrue(kernel.awaitSynced(2000));
+        assertFalse(nft("list", "set", "inet", "palisade", "t_bad_v4").contains(peerAddr), "expired out of the kernel set");
+    }
+
     /** Figures for BENCHMARKS.md: one ban at a time, from the Tables call until the kernel set holds it. */
     @Test
     void banLatency() throws Exception {
