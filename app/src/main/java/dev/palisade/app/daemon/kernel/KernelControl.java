@@ -137,13 +137,45 @@ public final class KernelControl implements Palisaded.Extension {
                 return 0;
             }
             case "timeouts" -> {
-                out.accept('1', "XXX timeouts are conntrack's (sysctl net.netfilter.nf_conntrack_*_timeout); "
-                        + "pf.conf's set timeout is not applied to the kernel yet");
+                for (String[] t : TIMEOUTS) {
+                    Path f = Path.of("/proc/sys/net/netfilter/nf_conntrack_" + t[1]);
+                    String v;
+                    try {
+                        v = java.nio.file.Files.readString(f).strip() + "s";
+                    } catch (java.io.IOException e) {
+                        v = "-";
+                    }
+                    out.accept('1', String.format("%-20s %9s   (conntrack %s)", t[0], v, t[1]));
+                }
                 return 0;
             }
             default -> throw new IllegalArgumentException("-s " + what + ": expected rules, labels, states, info or timeouts");
         }
     }
+
+    /**
+     * pf's timeout names and the conntrack sysctl that plays their part (one
+     * table, read by {@code -s timeouts}). XXX pf.conf's {@code set timeout}
+     * is not written to these sysctls (they are per network namespace and
+     * shared with everything else in it).
+     */
+    static final String[][] TIMEOUTS = {
+            {"tcp.first", "tcp_timeout_syn_sent"},
+            {"tcp.opening", "tcp_timeout_syn_recv"},
+            {"tcp.established", "tcp_timeout_established"},
+            {"tcp.closing", "tcp_timeout_close_wait"},
+            {"tcp.finwait", "tcp_timeout_fin_wait"},
+            {"tcp.closed", "tcp_timeout_time_wait"},
+            {"udp.first", "udp_timeout"},
+            {"udp.single", "udp_timeout"},
+            {"udp.multiple", "udp_timeout_stream"},
+            {"icmp.first", "icmp_timeout"},
+            {"icmp.error", "icmp_timeout"},
+            {"other.first", "generic_timeout"},
+            {"other.single", "generic_timeout"},
+            {"other.multiple", "generic_timeout"},
+            {"frag", "frag6_timeout"},
+    };
 
     private static String hp(String a, int port, boolean v6) {
         if (port == 0) return a;

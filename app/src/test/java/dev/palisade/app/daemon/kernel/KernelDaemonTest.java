@@ -125,6 +125,8 @@ class KernelDaemonTest {
         co.write('a');
         co.flush();
         assertEquals('a', ai.read());
+        Out st = pfctl("-s", "states");
+        assertTrue(st.out.contains("tcp " + peerAddr + ":" + client.getLocalPort() + " -> " + fwAddr + ":8080"), st.out + st.err);
 
         // the ban: CLI -> control socket -> durable table -> kernel set, and the state is killed
         long t0 = System.nanoTime();
@@ -155,6 +157,17 @@ class KernelDaemonTest {
         assertTrue(!connects());
         long later = labelPackets(pfctl("-s", "labels").out, "banned");
         assertTrue(later > drops, "label counter keeps moving with traffic: " + drops + " then " + later);
+
+        // -d removes the program (the banned peer gets through), -e puts it back with the sets full
+        assertTrue(pfctl("-s", "info").out.contains("Status: Enabled"));
+        assertEquals(0, pfctl("-d").rc);
+        assertTrue(connects(), "-d: nothing is filtered");
+        assertTrue(pfctl("-s", "info").out.contains("Status: Disabled"));
+        assertEquals(0, pfctl("-e").rc);
+        assertTrue(setHolds(peerAddr), "-e: the set is full again");
+        assertTrue(!connects(), "-e: the ban is enforced again");
+        Out to = pfctl("-s", "timeouts");
+        assertTrue(to.out.matches("(?s).*tcp\\.established +\\d+s.*"), to.out);
 
         // delete: passes again
         assertEquals(0, pfctl("-t", "bad", "-T", "delete", peerAddr).rc);
