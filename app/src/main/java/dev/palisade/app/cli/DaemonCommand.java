@@ -58,9 +58,17 @@ public final class DaemonCommand implements Callable<Integer> {
         List<dev.palisade.core.net.IpPrefix> allow = cs.allowlist();
         log.info("starting as {} (pid {}), state {}, socket {}", Defaults.isRoot() ? "root" : System.getProperty("user.name"),
                 ProcessHandle.current().pid(), dir, sock);
+        // ---- kernel side (issue 5): parse and compile first; a broken ruleset refuses the start
+        dev.palisade.app.daemon.kernel.KernelSide.Prepared.Ok ruleset = null;
         if (pfConf != null) {
-            // XXX loading the ruleset (and `table <t> persist file "path"`) waits for the pf.conf language model
-            log.warn("{}: ruleset loading is not part of this build yet; tables only", pfConf);
+            switch (dev.palisade.app.daemon.kernel.KernelSide.prepare(pfConf, Defaults.isRoot(), Defaults.isRoot())) {
+                case dev.palisade.app.daemon.kernel.KernelSide.Prepared.Ok ok -> ruleset = ok;
+                case dev.palisade.app.daemon.kernel.KernelSide.Prepared.Failed f -> {
+                    for (String e : f.errors()) System.err.println(e);
+                    System.err.println("palisaded: " + pfConf + ": " + f.errors().size() + " error(s) in the ruleset; not started");
+                    return 1;
+                }
+            }
         }
         Palisaded d;
         try {
@@ -69,9 +77,33 @@ public final class DaemonCommand implements Callable<Integer> {
             System.err.println("palisaded: " + e.getMessage() + "; not started");
             return 1;
         }
+        dev.palisade.app.daemon.kernel.KernelSide kernel;
+        try {
+            kernel = dev.palisade.app.daemon.kernel.KernelSide.start(d.tables(), Clock.systemDefaultZone(), ruleset);
+        } catch (dev.palisade.app.daemon.kernel.KernelSide.KernelException e) {
+            for (String l : e.lines()) System.err.println(l);
+            System.err.println("palisaded: the ruleset could not be loaded; not started");
+            d.close();
+            return 1;
+        }
+        d.addChangeListener(kernel::onMutation);
+        d.addExpiryListener(kernel::onExpired);
+        kernel.resyncAll(); // changes made between the load and the listener
+        d.addExtension(new dev.palisade.app.daemon.kernel.KernelControl(kernel));
+        if (pfConf != null) {
+            Path reloadFrom = pfConf.toAbsolutePath();
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> Thread.ofPlatform().name("palisaded-reload").start(() -> {
+                log.info("SIGHUP: reloading {}", reloadFrom);
+                List<String> errs = kernel.reload(reloadFrom);
+                for (String e : errs) log.error("{}", e);
+                if (!errs.isEmpty()) log.error("{}: {} error(s); the previous ruleset stays", reloadFrom, errs.size());
+            }));
+        }
+        // ---- end of the kernel side
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping (signal)");
+            kernel.close(); // nothing is flushed: enforcement outlives the daemon
             try {
                 d.close();
             } catch (Exception e) {

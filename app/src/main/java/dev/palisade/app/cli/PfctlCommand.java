@@ -95,13 +95,8 @@ public final class PfctlCommand implements Callable<Integer> {
             return new PfctlRules(file, verbosity(), quiet, optimizer, defines, hostProfile, nft)
                     .run(System.in, System.out, System.err);
         }
-        if (file != null) {
-            System.err.println("pfctl: loading rules (-f without -n) is not supported yet: use -n to check them");
-            return 1;
-        }
-        if (show != null || !kill.isEmpty() || flush != null || enable || disable) {
-            System.err.println("pfctl: this mode is not supported yet (supported: -n -f FILE, -t/-T, -s Tables)");
-            return 1;
+        if (PfctlKernel.handles(this)) {
+            return new PfctlKernel(this).run(spec.commandLine().getOut(), spec.commandLine().getErr());
         }
         throw new CommandLine.ParameterException(spec.commandLine(), "nothing to do: give -n -f FILE");
     }

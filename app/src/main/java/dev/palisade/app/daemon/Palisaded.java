@@ -137,6 +137,47 @@ public final class Palisaded implements AutoCloseable {
         return settings.socket();
     }
 
+    // ---- hooks for the kernel side (issue 5) and other extensions ------------------------
+
+    /** Control commands served outside the table core (the kernel side's {@code load}, {@code kill}, ...). */
+    public interface Extension {
+        /** Whether this extension serves {@code command}. */
+        boolean handles(String command);
+
+        /** Serves one request; {@code out} takes a tag ('1' stdout, '2' stderr) and a line; returns the exit status. */
+        int handle(ControlRequest req, String who, java.util.function.BiConsumer<Character, String> out);
+    }
+
+    private final List<Extension> extensions = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Adds control commands (see {@link Extension}). */
+    public void addExtension(Extension e) {
+        extensions.add(e);
+    }
+
+    private final List<java.util.function.Consumer<List<TableSet.Expired>>> expiryListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Calls {@code l} with the entries of each expiry sweep that removed any (expiry is not journaled). */
+    public void addExpiryListener(java.util.function.Consumer<List<TableSet.Expired>> l) {
+        expiryListeners.add(l);
+    }
+
+    /**
+     * Calls {@code l} with every table change as it is journaled (under the
+     * tables' write lock: {@code l} must be quick and must not block).
+     */
+    public void addChangeListener(java.util.function.Consumer<dev.palisade.core.table.Mutation> l) {
+        TableStore st = tables.store();
+        tables.write(s -> {
+            s.setJournal(m -> {
+                st.append(m);
+                l.accept(m);
+            });
+            return null;
+        });
+    }
+
     private static List<IpAddress> ownAddresses() {
         List<IpAddress> out = new ArrayList<>();
         try {
@@ -224,6 +265,7 @@ public final class Palisaded implements AutoCloseable {
     public int expireNow() {
         long now = settings.clock().instant().getEpochSecond();
         List<TableSet.Expired> gone = tables.write(s -> s.expire(now));
+        if (!gone.isEmpty()) for (var l : expiryListeners) l.accept(gone);
         if (gone.size() <= 10) {
             for (TableSet.Expired e : gone) {
                 log.info("expired {} from <{}> ({})", e.entry().text(), e.table(), e.entry().origin().describe());
@@ -320,7 +362,12 @@ public final class Palisaded implements AutoCloseable {
                 }
                 return res.exit();
             }
-            default -> throw new IllegalArgumentException("unknown request \"" + req.command() + "\": expected table, tables, why or ping");
+            default -> {
+                for (Extension e : extensions) {
+                    if (e.handles(req.command())) return e.handle(req, who, (tag, l) -> line(w, tag, l));
+                }
+                throw new IllegalArgumentException("unknown request \"" + req.command() + "\": expected table, tables, why or ping");
+            }
         }
     }
 

@@ -1,0 +1,845 @@
+package dev.palisade.app.daemon.kernel;
+
+import dev.palisade.app.host.LinuxHostProfile;
+import dev.palisade.core.lang.Decl;
+import dev.palisade.core.lang.Diagnostic;
+import dev.palisade.core.lang.HostProfile;
+import dev.palisade.core.lang.ParseOptions;
+import dev.palisade.core.lang.ParseResult;
+import dev.palisade.core.lang.Parser;
+import dev.palisade.core.lang.PfctlText;
+import dev.palisade.core.lang.Ruleset;
+import dev.palisade.core.net.IpAddress;
+import dev.palisade.core.net.IpPrefix;
+import dev.palisade.core.table.AddressTable;
+import dev.palisade.core.table.Mutation;
+import dev.palisade.core.table.Origin;
+import dev.palisade.core.table.TableEntry;
+import dev.palisade.core.table.TableFlags;
+import dev.palisade.core.table.TableSet;
+import dev.palisade.kernel.compile.CompileResult;
+import dev.palisade.kernel.compile.EffectiveIntervals;
+import dev.palisade.kernel.compile.NftCompiler;
+import dev.palisade.kernel.compile.NftProgram;
+import dev.palisade.kernel.conntrack.Conntrack;
+import dev.palisade.kernel.divert.QueueFeatures;
+import dev.palisade.kernel.divert.XtDivert;
+import dev.palisade.kernel.nft.NftException;
+import dev.palisade.kernel.nft.NftRunner;
+import dev.palisade.kernel.nft.NftSet;
+import dev.palisade.kernel.nft.NftSets;
+import dev.palisade.kernel.nft.SetDiff;
+import dev.palisade.kernel.nft.SetElement;
+import dev.palisade.services.StateKiller;
+import dev.palisade.services.store.DurableTables;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * palisaded's kernel side: loads the compiled ruleset into {@code inet palisade}
+ * and keeps every table's kernel sets equal to the durable table.
+ *
+ * <p>Why this shape: the durable tables are the truth and the kernel a copy.
+ * Every table change (control socket, services, expiry) reaches this class as a
+ * journal {@link Mutation}; the mutation only marks the table dirty and wakes
+ * one sync thread, so writers never wait on netlink. The sync thread recomputes
+ * the table's wanted elements (the effective intervals when the table holds
+ * negated entries, else the covering prefixes with their lifetimes), diffs them
+ * against a mirror of what it last pushed and applies the diff in one netlink
+ * transaction (a burst of bans is one batch). Any netlink error falls back to a
+ * full reconcile: list the kernel set, {@link SetDiff#compute}, apply. Sets are
+ * never flushed; a (re)load puts the table's elements into the program text
+ * itself, so the new sets are full at the instant of the commit.
+ *
+ * <p>Costs: recomputing a table is O(n log n) in its size per batch. XXX a
+ * table of a million entries costs a few hundred ms per batch of changes; an
+ * incremental path for tables without negated entries would make it O(batch).
+ */
+public final class KernelSide implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger("palisaded.kernel");
+    /** The nftables table Palisade owns. */
+    public static final String TABLE = "palisade";
+
+    /** A parsed and compiled ruleset, or every error in it. */
+    public sealed interface Prepared {
+        /**
+         * @param source  the file's name as diagnostics print it
+         * @param program null when the ruleset was parsed only (no kernel to load it into)
+         */
+        record Ok(String source, Ruleset ruleset, NftProgram program) implements Prepared {}
+
+        /** Errors as {@code FILE:LINE: message}; nothing was loaded. */
+        record Failed(List<String> errors) implements Prepared {
+            public Failed {
+                errors = List.copyOf(errors);
+            }
+        }
+    }
+
+    /**
+     * Parses pf.conf (the parser {@code pfctl -n -f} uses) and compiles it for
+     * nftables. Pure except for reading the file (and probing the divert path as root).
+     */
+    public static Prepared prepare(Path pfConf, boolean probeDivert) {
+        return prepare(pfConf, probeDivert, true);
+    }
+
+    /**
+     * As {@link #prepare(Path, boolean)}; with {@code kernel} false (no root: nothing will be loaded)
+     * rules nftables cannot express do not refuse the ruleset: its tables are still filled.
+     */
+    public static Prepared prepare(Path pfConf, boolean probeDivert, boolean kernel) {
+        HostProfile host;
+        try {
+            host = LinuxHostProfile.load();
+        } catch (RuntimeException e) {
+            return new Prepared.Failed(List.of("palisaded: host profile: " + e.getMessage()));
+        }
+        String text;
+        try {
+            text = Files.readString(pfConf, StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return new Prepared.Failed(List.of(pfConf + ": cannot read the ruleset: " + e.getMessage()));
+        }
+        ParseOptions po = new ParseOptions(host, Map.of(), p -> Files.readString(Path.of(p), StandardCharsets.ISO_8859_1));
+        ParseResult r = Parser.parse(pfConf.toString(), text, po);
+        if (!r.ok()) {
+            List<String> errs = PfctlText.stderr(r).lines().filter(l -> !l.isBlank()).toList();
+            return new Prepared.Failed(errs.isEmpty() ? List.of(pfConf + ": errors in the ruleset") : errs);
+        }
+        NftCompiler.Options o = NftCompiler.Options.defaults();
+        if (probeDivert && r.ruleset().rules().stream().anyMatch(x -> x.divert() != null)) {
+            try {
+                o = o.withDivertPath(QueueFeatures.probe(null));
+            } catch (IOException e) {
+                log.warn("cannot probe the divert path ({}); assuming nft's queue", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Prepared.Failed(List.of("palisaded: interrupted while probing the divert path"));
+            }
+        }
+        return switch (NftCompiler.compile(r.ruleset(), host, o)) {
+            case CompileResult.Compiled c -> new Prepared.Ok(pfConf.toString(), r.ruleset(), c.program());
+            case CompileResult.Refused f -> {
+                if (kernel) yield new Prepared.Failed(f.errors().stream().map(Diagnostic::toString).toList());
+                log.info("{}: parsed; not compiled for the kernel ({} rules nftables cannot express, first: {})",
+                        pfConf, f.errors().size(), f.errors().get(0));
+                yield new Prepared.Ok(pfConf.toString(), r.ruleset(), null);
+            }
+        };
+    }
+
+    private final DurableTables tables;
+    private final Clock clock;
+    /** Null when the kernel cannot be programmed (not root, no nft, no nf_tables). */
+    private final NftSets sets;
+    private final Conntrack conntrack;
+    private final NftRunner runner;
+    private final String unavailable;
+    private final ReentrantLock kernelLock = new ReentrantLock();
+
+    private volatile Prepared.Ok current;
+    /** pf table -> its sets as the kernel has them (guarded by kernelLock). */
+    private final Map<String, List<NftSet>> kernelSets = new HashMap<>();
+    /** set name -> prefix -> absolute expiry in ms (0: none): what the kernel holds (guarded by kernelLock). */
+    private final Map<String, Map<IpPrefix, Long>> mirror = new HashMap<>();
+    /** Whether the rules are installed ({@code pfctl -e}/{@code -d}). */
+    private volatile boolean enabled;
+
+    private final ReentrantLock pendingLock = new ReentrantLock();
+    private final Condition wake = pendingLock.newCondition();
+    private final Set<String> dirty = new LinkedHashSet<>();
+    private final Set<IpPrefix> kills = new LinkedHashSet<>();
+    private long requested, done;
+    private final Condition synced = pendingLock.newCondition();
+    private volatile boolean closed;
+    private Thread syncThread;
+
+    private final String netns;
+
+    private KernelSide(DurableTables tables, Clock clock, NftSets sets, Conntrack conntrack, String unavailable, String netns) {
+        this.netns = netns;
+        this.tables = tables;
+        this.clock = clock;
+        this.sets = sets;
+        this.conntrack = conntrack;
+        this.unavailable = unavailable;
+        this.runner = new NftRunner(TABLE, netns, 60_000);
+    }
+
+    /**
+     * Opens the kernel (or says in one line why it cannot), fills the durable
+     * tables from the ruleset's table definitions, loads the program and
+     * reconciles every set. Throws only for a ruleset the kernel refuses.
+     */
+    public static KernelSide start(DurableTables tables, Clock clock, Prepared.Ok ruleset) throws KernelException {
+        return start(tables, clock, ruleset, null);
+    }
+
+    /** As {@link #start(DurableTables, Clock, Prepared.Ok)} in network namespace {@code netns} (null: the current one; tests). */
+    static KernelSide start(DurableTables tables, Clock clock, Prepared.Ok ruleset, String netns) throws KernelException {
+        NftSets s = null;
+        Conntrack ct = null;
+        String why = null;
+        if (!isRoot()) {
+            why = "not root (palisaded needs CAP_NET_ADMIN)";
+        } else if (!onPath("nft")) {
+            why = "the nft program is not installed (Debian: apt-get install nftables)";
+        } else {
+            try {
+                s = NftSets.open(netns);
+                ct = Conntrack.open(netns);
+            } catch (Exception e) {
+                if (s != null) s.close();
+                s = null;
+                why = "cannot open netfilter netlink: " + e.getMessage();
+            }
+        }
+        KernelSide k = new KernelSide(tables, clock, s, ct, why, netns);
+        if (why != null) {
+            log.warn("no kernel enforcement: {}; tables, services and the control socket run without it", why);
+        }
+        if (ruleset != null) k.install(ruleset);
+        k.syncThread = Thread.ofPlatform().name("palisaded-kernel").daemon(true).start(k::syncLoop);
+        return k;
+    }
+
+    static boolean isRoot() {
+        try {
+            Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            return Integer.valueOf(0).equals(uid);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    private static boolean onPath(String prog) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        for (String d : (path + ":/usr/sbin:/sbin").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, prog))) return true;
+        }
+        return false;
+    }
+
+    /** Marks every table with kernel sets for a (cheap, diff-based) push: after the change listener is attached. */
+    public void resyncAll() {
+        List<String> all;
+        kernelLock.lock(); // not nested in pendingLock: writers hold the tables' lock, then pendingLock
+        try {
+            all = new ArrayList<>(kernelSets.keySet());
+        } finally {
+            kernelLock.unlock();
+        }
+        pendingLock.lock();
+        try {
+            dirty.addAll(all);
+            requested++;
+            wake.signal();
+        } finally {
+            pendingLock.unlock();
+        }
+    }
+
+    /** Whether the kernel is being programmed. */
+    public boolean available() {
+        return sets != null;
+    }
+
+    /** Why the kernel is not programmed, or null. */
+    public String unavailableReason() {
+        return unavailable;
+    }
+
+    /** The ruleset in force, or null. */
+    public Prepared.Ok current() {
+        return current;
+    }
+
+    /** The table-change hook: call from the tables' journal (under their write lock; cheap, never blocks). */
+    public void onMutation(Mutation m) {
+        pendingLock.lock();
+        try {
+            switch (m) {
+                case Mutation.Add a -> {
+                    dirty.add(a.table());
+                    if (automatic(a.origin())) kills.add(a.prefix());
+                }
+                case Mutation.Delete d -> dirty.add(d.table());
+                case Mutation.Flush f -> dirty.add(f.table());
+                case Mutation.Kill k -> dirty.add(k.table());
+                case Mutation.Create c -> dirty.add(c.table());
+                case Mutation.Zero z -> {
+                    return;
+                }
+            }
+            requested++;
+            wake.signal();
+        } finally {
+            pendingLock.unlock();
+        }
+    }
+
+    /**
+     * The expiry hook: expired entries leave the kernel sets (kernel timeouts
+     * usually removed them already; this re-asserts it, and covers tables with
+     * negated entries, which get no kernel timeouts).
+     */
+    public void onExpired(List<TableSet.Expired> gone) {
+        pendingLock.lock();
+        try {
+            for (TableSet.Expired e : gone) dirty.add(e.table());
+            requested++;
+            wake.signal();
+        } finally {
+            pendingLock.unlock();
+        }
+    }
+
+    /** A ban by a service or the packet path, as opposed to an operator's or the ruleset's entry. */
+    static boolean automatic(Origin o) {
+        return !(o instanceof Origin.Manual || o instanceof Origin.File || o instanceof Origin.Ruleset
+                || o instanceof Origin.DnsblClean);
+    }
+
+    /**
+     * The services' state killer: the kill runs on the sync thread after the
+     * pending set changes are in the kernel, so no new state can slip in between.
+     */
+    public StateKiller stateKiller() {
+        return src -> {
+            pendingLock.lock();
+            try {
+                kills.add(IpPrefix.host(src));
+                requested++;
+                wake.signal();
+            } finally {
+                pendingLock.unlock();
+            }
+        };
+    }
+
+    /** Waits until every change made before the call is in the kernel; false on timeout. */
+    public boolean awaitSynced(long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        pendingLock.lock();
+        try {
+            long want = requested;
+            while (done < want) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                synced.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            pendingLock.unlock();
+        }
+    }
+
+    private void syncLoop() {
+        while (!closed) {
+            Set<String> work;
+            Set<IpPrefix> kill;
+            long upTo;
+            pendingLock.lock();
+            try {
+                while (dirty.isEmpty() && kills.isEmpty() && !closed) {
+                    try {
+                        wake.awaitNanos(1_000_000_000L);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                work = new LinkedHashSet<>(dirty);
+                kill = new LinkedHashSet<>(kills);
+                dirty.clear();
+                kills.clear();
+                upTo = requested;
+            } finally {
+                pendingLock.unlock();
+            }
+            try {
+                for (String t : work) push(t);
+                if (!kill.isEmpty() && conntrack != null) {
+                    int n;
+                    kernelLock.lock();
+                    try {
+                        n = conntrack.kill(kill, Conntrack.Match.SOURCE);
+                    } finally {
+                        kernelLock.unlock();
+                    }
+                    if (n > 0) log.info("killed {} states of {} banned sources", n, kill.size());
+                }
+            } catch (RuntimeException | dev.palisade.kernel.netlink.ErrnoException e) {
+                log.error("kernel sync failed: {}", e.toString());
+            }
+            pendingLock.lock();
+            try {
+                done = Math.max(done, upTo);
+                synced.signalAll();
+            } finally {
+                pendingLock.unlock();
+            }
+        }
+    }
+
+    // ---- wanted elements -------------------------------------------------------------------
+
+    /** The elements {@code table} should have in the kernel: prefix -> absolute expiry ms (0: none), both families. */
+    private Map<IpPrefix, Long> wanted(String table, boolean kernelTimeouts) {
+        List<TableEntry> entries = tables.read(s -> {
+            AddressTable t = s.table(table);
+            List<TableEntry> l = new ArrayList<>(t == null ? 0 : t.size());
+            if (t != null) t.forEachEntry(l::add);
+            return l;
+        });
+        Map<IpPrefix, Long> out = new LinkedHashMap<>();
+        boolean negated = entries.stream().anyMatch(TableEntry::negated);
+        if (negated) {
+            // XXX tables with negated entries are loaded without kernel timeouts: expiry comes from the daemon's sweep
+            List<Decl.TableEntry> l = entries.stream().map(e -> new Decl.TableEntry(e.negated(), e.prefix())).toList();
+            for (IpPrefix p : EffectiveIntervals.effectiveIntervals(l)) out.put(p, 0L);
+            return out;
+        }
+        List<SetElement> els = new ArrayList<>(entries.size());
+        for (TableEntry e : entries) {
+            els.add(new SetElement(e.prefix(), kernelTimeouts && e.expires() != 0 ? e.expires() * 1000 : 0, 0));
+        }
+        for (SetElement e : SetDiff.covering(els)) out.put(e.prefix(), e.timeoutMillis());
+        return out;
+    }
+
+    private static List<SetElement> asElements(Map<IpPrefix, Long> want, boolean v6, long nowMs) {
+        List<SetElement> out = new ArrayList<>();
+        for (var e : want.entrySet()) {
+            if (e.getKey().v6() != v6) continue;
+            long exp = e.getValue();
+            if (exp != 0 && exp <= nowMs) continue;
+            out.add(new SetElement(e.getKey(), exp == 0 ? 0 : exp - nowMs, 0));
+        }
+        return out;
+    }
+
+    // ---- pushing ---------------------------------------------------------------------------
+
+    /** Brings the kernel sets of {@code table} to the durable table by the mirror diff (full reconcile on error). */
+    private void push(String table) throws dev.palisade.kernel.netlink.ErrnoException {
+        if (sets == null) return;
+        kernelLock.lock();
+        try {
+            List<NftSet> ks = kernelSets.get(table);
+            if (ks == null) return; // no rule uses this table: nothing in the kernel
+            Map<IpPrefix, Long> want = wanted(table, ks.get(0).timeout());
+            long now = clock.millis();
+            for (NftSet set : ks) {
+                Map<IpPrefix, Long> have = mirror.computeIfAbsent(set.name(), k -> new HashMap<>());
+                List<IpPrefix> del = new ArrayList<>();
+                List<SetElement> add = new ArrayList<>();
+                Map<IpPrefix, Long> next = new HashMap<>();
+                for (var w : want.entrySet()) {
+                    IpPrefix p = w.getKey();
+                    if (p.v6() != set.v6()) continue;
+                    long exp = w.getValue();
+                    if (exp != 0 && exp <= now) continue;
+                    Long h = have.get(p);
+                    next.put(p, exp);
+                    if (h != null && h == exp) continue;
+                    if (h != null && (h == 0 || h > now)) del.add(p);
+                    add.add(new SetElement(p, exp == 0 ? 0 : exp - now, 0));
+                }
+                for (var h : have.entrySet()) {
+                    if (next.containsKey(h.getKey())) continue;
+                    long exp = h.getValue();
+                    if (exp != 0 && exp <= now) continue; // the kernel's own timeout removed it
+                    del.add(h.getKey());
+                }
+                if (del.isEmpty() && add.isEmpty()) continue;
+                try {
+                    sets.apply(set, del, add);
+                    mirror.put(set.name(), next);
+                } catch (dev.palisade.kernel.netlink.ErrnoException e) {
+                    log.warn("{}: {}; reconciling the set from a listing", set.name(), e.getMessage());
+                    reconcile(set, want);
+                }
+            }
+        } finally {
+            kernelLock.unlock();
+        }
+    }
+
+    /** Lists {@code set}, applies the computed diff to {@code want} in one transaction, resets the mirror. */
+    private SetDiff reconcile(NftSet set, Map<IpPrefix, Long> want) throws dev.palisade.kernel.netlink.ErrnoException {
+        long now = clock.millis();
+        List<SetElement> listed = sets.list(set);
+        SetDiff d = SetDiff.compute(listed, asElements(want, set.v6(), now), 2000);
+        if (!d.isEmpty()) sets.apply(set, d.delete(), d.add());
+        Map<IpPrefix, Long> m = new HashMap<>();
+        for (var e : want.entrySet()) {
+            if (e.getKey().v6() == set.v6() && (e.getValue() == 0 || e.getValue() > now)) m.put(e.getKey(), e.getValue());
+        }
+        mirror.put(set.name(), m);
+        return d;
+    }
+
+    // ---- loading ---------------------------------------------------------------------------
+
+    /**
+     * Puts the ruleset's inline and file addresses into the durable tables
+     * (Origin.Ruleset / Origin.File), replacing those a previous ruleset put
+     * there; entries added at run time are left alone.
+     */
+    void loadRulesetTables(Prepared.Ok p) throws KernelException {
+        record Want(IpPrefix prefix, boolean negated, Origin origin) {}
+        Map<String, List<Want>> byTable = new LinkedHashMap<>();
+        Map<String, TableFlags> flags = new LinkedHashMap<>();
+        List<String> errors = new ArrayList<>();
+        for (Decl.TableDef t : p.ruleset().tables()) {
+            List<Want> l = byTable.computeIfAbsent(t.name(), k -> new ArrayList<>());
+            flags.put(t.name(), new TableFlags(t.persist(), t.isConst(), t.counters()));
+            for (Decl.TableNode n : t.nodes()) {
+                switch (n) {
+                    case Decl.TableNode.Entries es -> {
+                        for (Decl.TableEntry e : es.entries()) l.add(new Want(e.prefix(), e.negated(), new Origin.Ruleset(p.source(), 0)));
+                    }
+                    case Decl.TableNode.File f -> readAddressFile(f.path(), l, errors,
+                            (prefix, neg) -> new Want(prefix, neg, new Origin.File(f.path())));
+                }
+            }
+        }
+        if (!errors.isEmpty()) throw new KernelException(errors);
+        tables.write(s -> {
+            long now = s.now();
+            for (var e : byTable.entrySet()) {
+                String name = e.getKey();
+                AddressTable t = s.table(name);
+                if (t == null) {
+                    s.create(name, flags.get(name));
+                    t = s.table(name);
+                }
+                Set<IpPrefix> keep = new HashSet<>();
+                for (Want w : e.getValue()) keep.add(TableSet.canonical(w.prefix()));
+                List<IpPrefix> stale = new ArrayList<>();
+                t.forEachEntry(te -> {
+                    if ((te.origin() instanceof Origin.Ruleset || te.origin() instanceof Origin.File)
+                            && !keep.contains(te.prefix())) stale.add(te.prefix());
+                });
+                for (IpPrefix x : stale) s.apply(new Mutation.Delete(name, x), now);
+                for (Want w : e.getValue()) {
+                    IpPrefix c = TableSet.canonical(w.prefix());
+                    TableEntry cur = t.entry(c);
+                    if (cur != null && cur.negated() == w.negated() && cur.expires() == 0) continue;
+                    Mutation.Add m = new Mutation.Add(name, c, w.negated(), now, 0, w.origin());
+                    s.apply(m, now);
+                }
+            }
+            s.finishReplay();
+            return null;
+        });
+        // XXX the entries above bypass TableSet's journal (apply() does not journal): they are re-read from pf.conf
+        // at every start, which is what pf does with a table's file; the kernel sees them through install().
+    }
+
+    private static <W> void readAddressFile(String path, List<W> out, List<String> errors,
+                                            java.util.function.BiFunction<IpPrefix, Boolean, W> mk) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(Path.of(path), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            errors.add(path + ": cannot read the table file: " + e.getMessage());
+            return;
+        }
+        int ln = 0;
+        for (String raw : lines) {
+            ln++;
+            String s = raw;
+            int h = s.indexOf('#');
+            if (h >= 0) s = s.substring(0, h);
+            for (String tok : s.trim().split("\\s+")) {
+                if (tok.isEmpty()) continue;
+                boolean neg = tok.startsWith("!");
+                String a = neg ? tok.substring(1) : tok;
+                try {
+                    out.add(mk.apply(IpPrefix.parse(a), neg));
+                } catch (IllegalArgumentException e) {
+                    errors.add(path + ":" + ln + ": \"" + tok + "\" is not an address or prefix: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static final Pattern ELEMENTS = Pattern.compile("(set (\\S+) \\{[^\\n]*?)elements = \\{[^}]*\\}; ");
+
+    /** The program with every table set's elements taken from the durable table (the compiler's inline ones removed). */
+    String withElements(NftProgram prog) {
+        Set<String> ours = new HashSet<>();
+        for (NftProgram.TableSets ts : prog.tableSets().values()) {
+            ours.add(ts.v4());
+            ours.add(ts.v6());
+        }
+        Matcher m = ELEMENTS.matcher(prog.text());
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(sb, Matcher.quoteReplacement(ours.contains(m.group(2)) ? m.group(1) : m.group()));
+        }
+        m.appendTail(sb);
+        long now = clock.millis();
+        for (var e : prog.tableSets().entrySet()) {
+            Map<IpPrefix, Long> want = wanted(e.getKey(), true);
+            appendElements(sb, e.getValue().v4(), asElements(want, false, now));
+            appendElements(sb, e.getValue().v6(), asElements(want, true, now));
+        }
+        return sb.toString();
+    }
+
+    private static void appendElements(StringBuilder sb, String set, List<SetElement> els) {
+        for (int i = 0; i < els.size(); i += 4096) {
+            sb.append("add element inet ").append(TABLE).append(' ').append(set).append(" { ");
+            List<SetElement> chunk = els.subList(i, Math.min(els.size(), i + 4096));
+            for (int j = 0; j < chunk.size(); j++) {
+                SetElement e = chunk.get(j);
+                if (j > 0) sb.append(", ");
+                IpPrefix p = e.prefix();
+                sb.append(p.length() == (p.v6() ? 128 : 32) ? p.address().toString() : p.toString());
+                if (e.timeoutMillis() > 0) sb.append(" timeout ").append(Math.max(1, e.timeoutMillis())).append("ms");
+            }
+            sb.append(" }\n");
+        }
+    }
+
+    /**
+     * Makes {@code p} the ruleset: its tables into the durable tables, then (with
+     * a kernel) one {@code nft -f} transaction with every set already full, then a
+     * reconcile of every set by a listing and a computed diff. On any error
+     * nothing changes in the kernel and the previous ruleset stays.
+     */
+    public void install(Prepared.Ok p) throws KernelException {
+        loadRulesetTables(p);
+        if (sets == null || p.program() == null) {
+            current = p;
+            return;
+        }
+        kernelLock.lock();
+        try {
+            String text = withElements(p.program());
+            try {
+                runner.load(text);
+            } catch (NftException e) {
+                List<String> l = new ArrayList<>();
+                l.add(p.source() + ": the kernel refused the compiled ruleset; nothing was changed: " + e.getMessage());
+                if (e.nftOutput() != null) e.nftOutput().lines().forEach(l::add);
+                throw new KernelException(l);
+            } catch (IOException e) {
+                throw new KernelException(List.of(p.source() + ": cannot run nft: " + e.getMessage()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KernelException(List.of(p.source() + ": interrupted while loading"));
+            }
+            installXt(p.program());
+            kernelSets.clear();
+            mirror.clear();
+            int changed = 0, total = 0;
+            for (var e : p.program().tableSets().entrySet()) {
+                List<NftSet> l = new ArrayList<>(2);
+                try {
+                    l.add(sets.getSet(NftSet.NFPROTO_INET, TABLE, e.getValue().v4()));
+                    l.add(sets.getSet(NftSet.NFPROTO_INET, TABLE, e.getValue().v6()));
+                    kernelSets.put(e.getKey(), l);
+                    Map<IpPrefix, Long> want = wanted(e.getKey(), l.get(0).timeout());
+                    for (NftSet s : l) {
+                        SetDiff d = reconcile(s, want);
+                        changed += d.add().size() + d.delete().size();
+                        total += d.unchanged() + d.add().size();
+                    }
+                } catch (dev.palisade.kernel.netlink.ErrnoException ex) {
+                    log.error("table <{}>: cannot reconcile its kernel sets: {}", e.getKey(), ex.getMessage());
+                }
+            }
+            current = p;
+            enabled = true;
+            log.info("{}: ruleset loaded into inet {} ({} tables, {} set elements, {} changed by the reconcile)",
+                    p.source(), TABLE, kernelSets.size(), total, changed);
+        } finally {
+            kernelLock.unlock();
+        }
+    }
+
+    private void installXt(NftProgram prog) {
+        if (prog.xtDiverts().isEmpty()) return;
+        try {
+            new XtDivert(netns).install(prog.xtDiverts(), NftCompiler.DIVERT_MASK);
+        } catch (Exception e) {
+            log.error("cannot install the xt NFQUEUE divert rules: {}", e.getMessage());
+        }
+    }
+
+    /** Re-reads and reloads {@code pfConf}; an error keeps the ruleset in force. Returns the error lines (empty: loaded). */
+    public List<String> reload(Path pfConf) {
+        Prepared pr = prepare(pfConf, sets != null, sets != null);
+        if (pr instanceof Prepared.Failed f) return f.errors();
+        try {
+            install((Prepared.Ok) pr);
+            return List.of();
+        } catch (KernelException e) {
+            return e.lines();
+        }
+    }
+
+    // ---- pfctl operations ------------------------------------------------------------------
+
+    /** {@code pfctl -k HOST}: kills the states HOST opened; returns how many. */
+    public int killStates(List<IpPrefix> hosts) throws dev.palisade.kernel.netlink.ErrnoException {
+        if (conntrack == null) throw new IllegalStateException("no kernel: " + unavailable);
+        kernelLock.lock();
+        try {
+            return conntrack.kill(hosts, Conntrack.Match.SOURCE);
+        } finally {
+            kernelLock.unlock();
+        }
+    }
+
+    /** Conntrack entries of one family. XXX all of them, not only those our rules marked (the dump has no marks yet). */
+    public List<Conntrack.Entry> states(boolean v6) throws dev.palisade.kernel.netlink.ErrnoException {
+        if (conntrack == null) throw new IllegalStateException("no kernel: " + unavailable);
+        kernelLock.lock();
+        try {
+            return conntrack.list(v6);
+        } finally {
+            kernelLock.unlock();
+        }
+    }
+
+    /** The named counters: label -> {packets, bytes}, read from the kernel ({@code nft list counters}). */
+    public Map<String, long[]> labelCounters() throws KernelException {
+        Prepared.Ok p = current;
+        Map<String, long[]> out = new LinkedHashMap<>();
+        if (p == null || sets == null || p.program() == null) return out;
+        String text = nftText("list", "counters", "table", "inet", TABLE);
+        Pattern c = Pattern.compile("counter (\\S+) \\{[^}]*?packets (\\d+) bytes (\\d+)", Pattern.DOTALL);
+        Map<String, long[]> byCounter = new HashMap<>();
+        Matcher m = c.matcher(text);
+        while (m.find()) byCounter.put(m.group(1), new long[]{Long.parseLong(m.group(2)), Long.parseLong(m.group(3))});
+        for (var e : new java.util.TreeMap<>(p.program().labelCounters()).entrySet()) {
+            out.put(e.getKey(), byCounter.getOrDefault(e.getValue(), new long[2]));
+        }
+        return out;
+    }
+
+    /** {@code nft list table inet palisade} (with handles and counters). */
+    public String listRules() throws KernelException {
+        if (sets == null) throw new KernelException(List.of("no kernel: " + unavailable));
+        return nftText("list", "table", "inet", TABLE);
+    }
+
+    private String nftText(String... args) throws KernelException {
+        List<String> cmd = new ArrayList<>();
+        if (netns != null) cmd.addAll(List.of("ip", "netns", "exec", netns));
+        cmd.add("nft");
+        cmd.addAll(List.of(args));
+        try {
+            Process pr = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            pr.getOutputStream().close();
+            String out = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!pr.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || pr.exitValue() != 0) {
+                throw new KernelException(List.of(String.join(" ", cmd) + " failed: " + out.strip()));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new KernelException(List.of(String.join(" ", cmd) + ": " + e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KernelException(List.of(String.join(" ", cmd) + ": interrupted"));
+        }
+    }
+
+    /** {@code pfctl -d}: deletes the table program (and the xt divert chain); the tables stay in the daemon. */
+    public void disable() throws KernelException {
+        if (sets == null) throw new KernelException(List.of("no kernel: " + unavailable));
+        kernelLock.lock();
+        try {
+            nftText("delete", "table", "inet", TABLE);
+            try {
+                new XtDivert(netns).remove();
+            } catch (Exception e) {
+                log.warn("cannot remove the xt divert chain: {}", e.getMessage());
+            }
+            kernelSets.clear();
+            mirror.clear();
+            enabled = false;
+            log.info("pf disabled: inet {} deleted", TABLE);
+        } finally {
+            kernelLock.unlock();
+        }
+    }
+
+    /** {@code pfctl -e}: loads the ruleset in force again. */
+    public void enable() throws KernelException {
+        Prepared.Ok p = current;
+        if (p == null) throw new KernelException(List.of("no ruleset loaded: use pfctl -f FILE"));
+        install(p);
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** Stops syncing. Nothing in the kernel is flushed: enforcement outlives the daemon. */
+    @Override
+    public void close() {
+        closed = true;
+        if (syncThread != null) {
+            syncThread.interrupt();
+            try {
+                syncThread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        kernelLock.lock();
+        try {
+            if (sets != null) sets.close();
+            if (conntrack != null) conntrack.close();
+        } finally {
+            kernelLock.unlock();
+        }
+    }
+
+    /** Errors in pfctl's words, one per line; nothing was changed in the kernel. */
+    public static final class KernelException extends Exception {
+        private final List<String> lines;
+
+        public KernelException(List<String> lines) {
+            super(String.join("; ", lines));
+            this.lines = List.copyOf(lines);
+        }
+
+        public List<String> lines() {
+            return lines;
+        }
+    }
+
+    static void forEachLine(String s, Consumer<String> c) {
+        s.lines().forEach(c);
+    }
+
+    static IpAddress addr(String s) {
+        return IpAddress.tryParse(s);
+    }
+}

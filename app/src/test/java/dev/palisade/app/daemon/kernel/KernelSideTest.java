@@ -1,0 +1,290 @@
+package dev.palisade.app.daemon.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.palisade.core.net.IpAddress;
+import dev.palisade.core.net.IpPrefix;
+import dev.palisade.core.table.Allowlist;
+import dev.palisade.core.table.Origin;
+import dev.palisade.core.table.TableSet;
+import dev.palisade.kernel.netlink.Netns;
+import dev.palisade.services.store.DurableTables;
+import dev.palisade.services.store.TableStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The kernel side in-process, against a firewall namespace: automatic bans
+ * kill established connections, kernel timeouts end bans, negated entries
+ * punch holes. Root only (skipped otherwise); unique names; always cleaned up.
+ */
+class KernelSideTest {
+
+    private static final AtomicLong SEQ = new AtomicLong();
+
+    @TempDir
+    Path dir;
+
+    private String fw, peer, fwAddr, peerAddr, net;
+    private final List<AutoCloseable> closers = new ArrayList<>();
+    private DurableTables tables;
+    private KernelSide kernel;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root (network namespaces, nftables)");
+        assumeTrue(run("nft", "--version") == 0, "needs nft");
+        long n = (ProcessHandle.current().pid() * 17 + SEQ.incrementAndGet()) % 200 + 20;
+        String tag = Long.toString(ProcessHandle.current().pid(), 36) + "s" + SEQ.get();
+        fw = "iksf" + tag;
+        peer = "iksp" + tag;
+        net = "10.214." + n + ".0/24";
+        fwAddr = "10.214." + n + ".1";
+        peerAddr = "10.214." + n + ".2";
+        must("ip", "netns", "add", fw);
+        must("ip", "netns", "add", peer);
+        must("ip", "-n", fw, "link", "add", "vf" + tag, "type", "veth", "peer", "name", "vp" + tag, "netns", peer);
+        must("ip", "-n", fw, "addr", "add", fwAddr + "/24", "dev", "vf" + tag);
+        must("ip", "-n", peer, "addr", "add", peerAddr + "/24", "dev", "vp" + tag);
+        must("ip", "-n", fw, "link", "set", "vf" + tag, "up");
+        must("ip", "-n", peer, "link", "set", "vp" + tag, "up");
+        Path conf = dir.resolve("pf.conf");
+        Files.writeString(conf, "table <bad> persist\n"
+                + "table <nets> persist { " + net + " !" + peerAddr + " }\n"
+                + "block in quick from <bad>\n"
+                + "block in quick from <nets>\n"
+                + "pass in all\npass out all\n");
+        TableSet set = new TableSet(Clock.systemUTC(), new Allowlist(List.of()));
+        TableStore store = TableStore.open(dir.resolve("state"), set, Instant.now().getEpochSecond());
+        tables = new DurableTables(set, store);
+        closers.add(store::close);
+        KernelSide.Prepared p = KernelSide.prepare(conf, false);
+        KernelSide.Prepared.Ok ok = assertInstanceOf(KernelSide.Prepared.Ok.class, p, p.toString());
+        kernel = KernelSide.start(tables, Clock.systemUTC(), ok, fw);
+        assertTrue(kernel.available(), "kernel side available as root: " + kernel.unavailableReason());
+        tables.write(s -> {
+            s.setJournal(m -> {
+                store.append(m);
+                kernel.onMutation(m);
+            });
+            return null;
+        });
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : closers.reversed()) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // cleaning up anyway
+            }
+        }
+        if (kernel != null) kernel.close();
+        if (fw != null) run("ip", "netns", "del", fw);
+        if (peer != null) run("ip", "netns", "del", peer);
+    }
+
+    @Test
+    void automaticBanKillsTheEstablishedConnection() throws Exception {
+        ServerSocket server = Netns.call(fw, () -> new ServerSocket(8080, 50, InetAddress.getByName(fwAddr)));
+        closers.add(server);
+        Socket client = Netns.call(peer, () -> {
+            Socket c = new Socket();
+            c.connect(new InetSocketAddress(fwAddr, 8080), 2000);
+            return c;
+        });
+        closers.add(client);
+        server.setSoTimeout(2000);
+        Socket accepted = server.accept();
+        closers.add(accepted);
+        accepted.setSoTimeout(300);
+        OutputStream co = client.getOutputStream();
+        InputStream ai = accepted.getInputStream();
+        co.write('a');
+        co.flush();
+        assertEquals('a', ai.read());
+
+        long t0 = System.nanoTime();
+        tables.add("bad", IpPrefix.host(IpAddress.parse(peerAddr)), null, new Origin.Trap("test"));
+        assertTrue(kernel.awaitSynced(2000), "the ban reached the kernel");
+        long us = (System.nanoTime() - t0) / 1000;
+        waitFor(() -> !conntrackHas(peerAddr), 3000, "the automatic ban killed the peer's states");
+        co.write('b');
+        co.flush();
+        try {
+            int r = ai.read();
+            fail("data from the banned peer arrived: " + r);
+        } catch (SocketTimeoutException expected) {
+            // dropped
+        }
+        assertFalse(connects(), "a new connection from the banned peer fails");
+        System.out.println("automatic ban: durable and in the kernel after " + us + " us");
+    }
+
+    @Test
+    void kernelTimeoutEndsTheBanAndNegatedEntriesPunchHoles() throws Exception {
+        ServerSocket server = Netns.call(fw, () -> new ServerSocket(8080, 50, InetAddress.getByName(fwAddr)));
+        closers.add(server);
+        Thread acceptor = Thread.ofPlatform().daemon().start(() -> {
+            while (true) {
+                try {
+                    server.accept().close();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        // <nets> holds the peer's /24 but !peer: the kernel set must leave a hole for it
+        String nets = nft("list", "set", "inet", "palisade", "t_nets_v4");
+        assertFalse(nets.contains(peerAddr + ","), nets);
+        assertTrue(connects(), "the negated entry lets the peer through: " + nets);
+        // dropping the negation at run time closes the hole
+        tables.delete("nets", IpPrefix.host(IpAddress.parse(peerAddr)));
+        assertTrue(kernel.awaitSynced(2000));
+        assertFalse(connects(), "without its negated entry the peer falls in <nets>");
+        tables.write(s -> s.run(new dev.palisade.core.table.TableCommand("nets", dev.palisade.core.table.TableCommand.Op.ADD,
+                List.of("!" + peerAddr), false, true, 0, new Origin.Manual("test"))));
+        assertTrue(kernel.awaitSynced(2000));
+        assertTrue(connects(), "the negated entry again punches the hole");
+
+        // a ban with a lifetime: the kernel element has a timeout and the ban ends by itself
+        tables.add("bad", IpPrefix.host(IpAddress.parse(peerAddr)), Instant.now().plusSeconds(2), new Origin.Trap("test"));
+        assertTrue(kernel.awaitSynced(2000));
+        String bad = nft("list", "set", "inet", "palisade", "t_bad_v4");
+        assertTrue(bad.contains(peerAddr) && bad.contains("expires"), bad);
+        assertFalse(connects(), "banned");
+        waitFor(() -> {
+            try {
+                return connects();
+            } catch (Exception e) {
+                return false;
+            }
+        }, 6000, "the ban ends with its lifetime");
+        server.close();
+        acceptor.join(2000);
+    }
+
+    @Test
+    void daemonExpiryRemovesBansFromTablesWithoutKernelTimeouts() throws Exception {
+        // a negated entry puts <bad> in effective-interval mode: no kernel timeouts, the daemon's sweep expires
+        tables.write(s -> s.run(new dev.palisade.core.table.TableCommand("bad", dev.palisade.core.table.TableCommand.Op.ADD,
+                List.of("!10.99.0.1"), false, true, 0, new Origin.Manual("test"))));
+        long until = Instant.now().getEpochSecond() + 1;
+        tables.add("bad", IpPrefix.host(IpAddress.parse(peerAddr)), Instant.ofEpochSecond(until), new Origin.Trap("test"));
+        assertTrue(kernel.awaitSynced(2000));
+        String bad = nft("list", "set", "inet", "palisade", "t_bad_v4");
+        assertTrue(bad.contains(peerAddr) && !bad.contains("expires"), "in the set without a kernel timeout: " + bad);
+        waitFor(() -> Instant.now().getEpochSecond() > until, 3000, "the lifetime to pass");
+        List<TableSet.Expired> gone = tables.write(s -> s.expire(Instant.now().getEpochSecond()));
+        assertEquals(1, gone.size(), gone.toString());
+        kernel.onExpired(gone);
+        assertTrue(kernel.awaitSynced(2000));
+        assertFalse(nft("list", "set", "inet", "palisade", "t_bad_v4").contains(peerAddr), "expired out of the kernel set");
+    }
+
+    /** Figures for BENCHMARKS.md: one ban at a time, from the Tables call until the kernel set holds it. */
+    @Test
+    void banLatency() throws Exception {
+        int n = 200;
+        long[] total = new long[n], afterDurable = new long[n];
+        for (int i = 0; i < n; i++) {
+            IpPrefix p = IpPrefix.host(IpAddress.parse("198.18." + (i / 250) + "." + (i % 250 + 1)));
+            long t0 = System.nanoTime();
+            tables.add("bad", p, null, new Origin.Manual("bench"));
+            long t1 = System.nanoTime();
+            assertTrue(kernel.awaitSynced(2000), "ban " + i + " reached the kernel");
+            long t2 = System.nanoTime();
+            total[i] = t2 - t0;
+            afterDurable[i] = t2 - t1;
+        }
+        java.util.Arrays.sort(total);
+        java.util.Arrays.sort(afterDurable);
+        String bad = nft("list", "set", "inet", "palisade", "t_bad_v4");
+        assertTrue(bad.contains("198.18.0.200"), "the last ban is in the kernel set");
+        System.out.printf("ban latency over %d bans: durable+kernel p50 %.2f ms p99 %.2f ms; after durable p50 %.3f ms p99 %.3f ms%n",
+                n, total[n / 2] / 1e6, total[n * 99 / 100] / 1e6, afterDurable[n / 2] / 1e6, afterDurable[n * 99 / 100] / 1e6);
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    private boolean connects() throws Exception {
+        return Netns.call(peer, () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(fwAddr, 8080), 400);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    private boolean conntrackHas(String addr) {
+        try {
+            return exec("ip", "netns", "exec", fw, "conntrack", "-L", "-s", addr).contains("src=" + addr);
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
+    private String nft(String... args) throws Exception {
+        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", fw, "nft"));
+        c.addAll(List.of(args));
+        return exec(c.toArray(String[]::new));
+    }
+
+    private static void waitFor(BooleanSupplier cond, long millis, String what) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) fail("not within " + millis + " ms: " + what);
+            LockSupport.parkNanos(5_000_000); // poll the condition, bounded by the deadline
+        }
+    }
+
+    private static String exec(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out;
+    }
+
+    private static int run(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+        } catch (IOException | InterruptedException e) {
+            return -1;
+        }
+    }
+
+    private static void must(String... cmd) {
+        int rc = run(cmd);
+        if (rc != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed with " + rc);
+    }
+}
