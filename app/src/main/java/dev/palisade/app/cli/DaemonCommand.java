@@ -3,6 +3,9 @@ package dev.palisade.app.cli;
 import dev.palisade.app.config.PalisadeConf;
 import dev.palisade.app.daemon.Defaults;
 import dev.palisade.app.daemon.Palisaded;
+import dev.palisade.app.daemon.services.DaemonServices;
+import dev.palisade.services.StateKiller;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,7 +30,7 @@ public final class DaemonCommand implements Callable<Integer> {
     @Option(names = "-f", paramLabel = "PF_CONF", description = "The ruleset to load (pf.conf).")
     Path pfConf;
 
-    @Option(names = "-c", paramLabel = "PALISADE_CONF", description = "palisade.conf: state directory, socket, allowlist.")
+    @Option(names = "-c", paramLabel = "PALISADE_CONF", description = "palisade.conf: state directory, socket, allowlist, diverters, listeners, pftabled, metrics, logging (SIGHUP re-reads it).")
     Path conf;
 
     @Option(names = "--state-dir", paramLabel = "DIR", description = "Where the tables are kept (default /var/lib/palisade as root, ./state otherwise).")
@@ -35,6 +38,42 @@ public final class DaemonCommand implements Callable<Integer> {
 
     @Option(names = "--socket", paramLabel = "PATH", description = "The control socket (default /run/palisade/palisaded.sock as root, $XDG_RUNTIME_DIR/palisade/palisaded.sock otherwise).")
     Path socket;
+
+    @Option(names = "--no-host-allowlist", hidden = true,
+            description = "Tests only: do not put loopback and this host's addresses on the allowlist (so a local peer can be banned).")
+    boolean noHostAllowlist;
+
+    /** Kills the states of banned sources; the kernel side sets conntrack's (issue 8: a parameter of the services). */
+    public StateKiller stateKiller = StateKiller.NONE;
+
+    private final Object reloadLock = new Object();
+
+    /**
+     * SIGHUP: re-reads palisade.conf; a file with an error changes nothing (the errors are logged);
+     * otherwise the services are made to match it (what did not change keeps running).
+     */
+    private void reload(DaemonServices services, PalisadeConf.Settings started) {
+        synchronized (reloadLock) {
+            log.info("reload: SIGHUP: reading {}", conf);
+            switch (PalisadeConf.parse(conf)) {
+                case PalisadeConf.Result.Failed f -> {
+                    for (String e : f.errors()) log.error("reload: {}", e);
+                    log.error("reload: {}: {} error(s); the running configuration is unchanged", conf, f.errors().size());
+                }
+                case PalisadeConf.Result.Ok ok -> {
+                    PalisadeConf.Settings n = ok.settings();
+                    if (!java.util.Objects.equals(n.stateDir(), started.stateDir()) || !java.util.Objects.equals(n.socket(), started.socket())
+                            || !n.allowlist().equals(started.allowlist())) {
+                        log.warn("reload: state-dir, socket and allowlist changes take effect at the next start");
+                    }
+                    List<String> problems = services.apply(n.services());
+                    for (String p : problems) log.error("reload: {}", p);
+                    if (problems.isEmpty()) log.info("reload: {} applied", conf);
+                    else log.error("reload: {} applied except {} service(s) (their previous settings keep running)", conf, problems.size());
+                }
+            }
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -64,15 +103,32 @@ public final class DaemonCommand implements Callable<Integer> {
         }
         Palisaded d;
         try {
-            d = Palisaded.start(new Palisaded.Settings(dir, sock, allow, Clock.systemDefaultZone()));
+            d = Palisaded.start(new Palisaded.Settings(dir, sock, allow, Clock.systemDefaultZone(), !noHostAllowlist));
         } catch (java.io.IOException e) {
             System.err.println("palisaded: " + e.getMessage() + "; not started");
             return 1;
         }
+        // ---- issue 8: services (diverters, trap listeners, pftabled, metrics, syslog); SIGHUP reloads them
+        DaemonServices services = new DaemonServices(d.tables(), stateKiller, new PrometheusRegistry(), Clock.systemUTC());
+        List<String> problems = services.apply(cs.services());
+        if (!problems.isEmpty()) {
+            for (String p : problems) System.err.println("palisaded: " + p);
+            System.err.println("palisaded: " + problems.size() + " service(s) could not start; not started");
+            services.close();
+            d.close();
+            return 1;
+        }
+        PalisadeConf.Settings started = cs;
+        if (conf != null) {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> Thread.ofPlatform().name("palisaded-reload").start(
+                    () -> reload(services, started)));
+        }
+        // ---- end issue 8
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping (signal)");
             try {
+                services.close(); // issue 8
                 d.close();
             } catch (Exception e) {
                 log.error("stop failed: {}", e.toString());

@@ -302,6 +302,10 @@ public final class Palisaded implements AutoCloseable {
             case "why" -> {
                 return why(req, w);
             }
+            case "entry" -> { // issue 8: the Tables operations for standalone services (ControlTables)
+                dev.palisade.app.control.EntryProtocol.serve(req, tables, who, l -> line(w, '1', l));
+                return 0;
+            }
             case "table" -> {
                 if (req.table() == null) throw new IllegalArgumentException("table request without a table name");
                 TableCommand.Op op = TableCommand.Op.parse(req.op());
@@ -320,7 +324,7 @@ public final class Palisaded implements AutoCloseable {
                 }
                 return res.exit();
             }
-            default -> throw new IllegalArgumentException("unknown request \"" + req.command() + "\": expected table, tables, why or ping");
+            default -> throw new IllegalArgumentException("unknown request \"" + req.command() + "\": expected table, tables, why, entry or ping");
         }
     }
 
