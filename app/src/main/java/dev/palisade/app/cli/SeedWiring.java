@@ -51,8 +51,8 @@ final class SeedWiring {
             return dev.palisade.kernel.nfqueue.NfQueueReader.start(port, diverter,
                     dev.palisade.kernel.nfqueue.NfQueueReader.Options.DEFAULT, null);
         } catch (Exception e) {
-            throw new Unavailable("cannot read divert port " + port + " (NFQUEUE " + port + "): " + e.getMessage()
-                    + (dev.palisade.app.daemon.Defaults.isRoot() ? "" : " (reading a queue needs root or CAP_NET_ADMIN)"));
+            throw new Unavailable("cannot read divert port " + port + " (NFQUEUE " + port + "): "
+                    + (dev.palisade.app.daemon.Defaults.isRoot() ? e.getMessage() : "not root (reading a queue needs root or CAP_NET_ADMIN)"));
         }
     }
 }

@@ -259,8 +259,9 @@ public final class DaemonServices implements AutoCloseable {
                 r.close();
             };
         } catch (Exception e) {
-            log.warn("divert port {}: {} not started: cannot read NFQUEUE {}: {}{}", port, what, port, e.getMessage(),
-                    dev.palisade.app.daemon.Defaults.isRoot() ? "" : " (reading a queue needs root or CAP_NET_ADMIN)");
+            // without root the kernel answers EPERM, which the reader reports as a taken queue: say what it means
+            log.warn("divert port {}: {} not started: cannot read NFQUEUE {}: {}", port, what, port,
+                    dev.palisade.app.daemon.Defaults.isRoot() ? e.getMessage() : "not root (reading a queue needs root or CAP_NET_ADMIN)");
             return () -> {};
         }
     }

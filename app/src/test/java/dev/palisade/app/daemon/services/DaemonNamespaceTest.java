@@ -1,0 +1,187 @@
+package dev.palisade.app.daemon.services;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * palisaded's divert ports end to end, as root, in two fresh network
+ * namespaces joined by a veth pair: the daemon runs in the first (a real
+ * child process under {@code ip netns exec}), with an iptables
+ * {@code -j NFQUEUE} rule standing in for pf.conf's {@code divert-packet}
+ * (loading pf.conf into nft is the kernel side's); the peer is the second.
+ * An nmap SYN scan to diverted ports bans the scanner through the tripwire
+ * within 1 s; a card number sent over TCP through the redact diverter
+ * arrives masked. Skips without root, ip, iptables or nmap; the namespaces
+ * have unique names and are always removed.
+ */
+class DaemonNamespaceTest {
+
+    @TempDir
+    Path tmp;
+    final String id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+    final String nsD = "pal-d-" + id, nsP = "pal-p-" + id;
+    final int subnet = ThreadLocalRandom.current().nextInt(1, 255);
+    final String daemonV4 = "10.214." + subnet + ".1", peerV4 = "10.214." + subnet + ".2";
+    final List<Process> children = new ArrayList<>();
+    boolean createdD, createdP;
+
+    static boolean has(String... paths) {
+        for (String p : paths) if (new File(p).canExecute()) return true;
+        return false;
+    }
+
+    static String run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        boolean done = p.waitFor(60, TimeUnit.SECONDS);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!done) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", cmd) + ": did not finish within 60 s");
+        }
+        if (p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + ": exit " + p.exitValue() + ": " + out);
+        return out;
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root for network namespaces: skipped");
+        Assumptions.assumeTrue(has("/usr/sbin/ip", "/usr/bin/ip", "/sbin/ip") && has("/usr/sbin/iptables", "/sbin/iptables")
+                && has("/usr/bin/nmap"), "needs ip, iptables and nmap: skipped");
+        run("ip", "netns", "add", nsD);
+        createdD = true;
+        run("ip", "netns", "add", nsP);
+        createdP = true;
+        run("ip", "-n", nsD, "link", "add", "d" + id, "type", "veth", "peer", "name", "p" + id, "netns", nsP);
+        run("ip", "-n", nsD, "link", "set", "lo", "up");
+        run("ip", "-n", nsP, "link", "set", "lo", "up");
+        run("ip", "-n", nsD, "addr", "add", daemonV4 + "/24", "dev", "d" + id);
+        run("ip", "-n", nsP, "addr", "add", peerV4 + "/24", "dev", "p" + id);
+        run("ip", "-n", nsD, "link", "set", "d" + id, "up");
+        run("ip", "-n", nsP, "link", "set", "p" + id, "up");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (Process p : children) {
+            p.destroy();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+        }
+        try {
+            if (createdD) run("ip", "netns", "del", nsD); // the veth pair and the iptables rules go with it
+        } finally {
+            if (createdP) run("ip", "netns", "del", nsP);
+        }
+    }
+
+    Process inNs(String ns, Path log, List<String> cmd) throws IOException {
+        List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        all.addAll(cmd);
+        Process p = new ProcessBuilder(all).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        children.add(p);
+        return p;
+    }
+
+    Process daemon(Path conf, Path socket, Path log) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process d = inNs(nsD, log, List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.palisade.app.Main", "daemon", "-c", conf.toString(), "--state-dir", tmp.resolve("state").toString(),
+                "--socket", socket.toString()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(log).contains("reading NFQUEUE")) {
+            if (!d.isAlive()) fail("palisaded exited with " + d.exitValue() + ":\n" + Files.readString(log));
+            if (System.nanoTime() > deadline) fail("palisaded's diverter not reading within 60 s:\n" + Files.readString(log));
+            LockSupport.parkNanos(20_000_000); // polls the condition, bounded by the deadline
+        }
+        return d;
+    }
+
+    @Test
+    void nmapSynScanToATripwirePortBansTheScannerWithinOneSecond() throws Exception {
+        Path conf = tmp.resolve("palisade.conf");
+        Files.writeString(conf, "create-tables yes\ndivert 7101 tripwire table \"bofh\" lifetime 600\n");
+        Path socket = tmp.resolve("p.sock");
+        Path log = tmp.resolve("palisaded.log");
+        run("ip", "netns", "exec", nsD, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "20:30", "-j", "NFQUEUE", "--queue-num", "7101");
+        Process d = daemon(conf, socket, log);
+
+        long t0 = System.nanoTime();
+        Process nmap = inNs(nsP, tmp.resolve("nmap.log"),
+                List.of("nmap", "-sS", "-Pn", "-n", "--max-retries", "0", "-p", "20-30", daemonV4));
+        long deadline = t0 + TimeUnit.SECONDS.toNanos(1);
+        while (!DaemonServicesTest.show(socket, "bofh").contains(peerV4)) {
+            if (!d.isAlive()) fail("palisaded exited:\n" + Files.readString(log));
+            if (System.nanoTime() > deadline) {
+                fail("scanner " + peerV4 + " not banned within 1 s of starting nmap; table: " + DaemonServicesTest.show(socket, "bofh")
+                        + "\nlog:\n" + Files.readString(log));
+            }
+            LockSupport.parkNanos(5_000_000); // polls the condition, bounded by the deadline
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(nmap.waitFor(60, TimeUnit.SECONDS), "nmap finishes");
+        String why = DaemonServicesTest.palisade("why", "--socket", socket.toString(), peerV4).out();
+        assertTrue(why.contains("tripwire port 7101"), why);
+        assertFalse(DaemonServicesTest.show(socket, "bofh").contains(daemonV4), "only the scanner");
+        assertTrue(Files.readString(log).contains(peerV4 + ":"), "bofh-divert's log line names the scanner");
+        System.out.println("daemon namespace test: nmap start to ban " + ms + " ms");
+    }
+
+    @Test
+    void redactDiverterMasksACardNumberSentOverTcpThroughTheQueue() throws Exception {
+        Path conf = tmp.resolve("palisade.conf");
+        Files.writeString(conf, "diverter \"redact\" port 7102 {\n    pattern card mask\n}\n");
+        Path socket = tmp.resolve("p.sock");
+        Path log = tmp.resolve("palisaded.log");
+        run("ip", "netns", "exec", nsD, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "9000", "-j", "NFQUEUE", "--queue-num", "7102");
+        daemon(conf, socket, log);
+
+        Path received = tmp.resolve("received");
+        Path rlog = tmp.resolve("receiver.log");
+        String receiver = """
+                import socket, sys
+                s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("%s", 9000)); s.listen(1); s.settimeout(30)
+                print("listening", flush=True)
+                c, _ = s.accept(); c.settimeout(30); data = b""
+                while True:
+                    b = c.recv(4096)
+                    if not b: break
+                    data += b
+                open(sys.argv[1], "wb").write(data)
+                """.formatted(daemonV4);
+        Process r = inNs(nsD, rlog, List.of("python3", "-c", receiver, received.toString()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.readString(rlog).contains("listening")) {
+            if (!r.isAlive() || System.nanoTime() > deadline) fail("receiver did not start: " + Files.readString(rlog));
+            LockSupport.parkNanos(20_000_000); // polls the condition, bounded by the deadline
+        }
+        String sender = """
+                import socket
+                s = socket.create_connection(("%s", 9000), timeout=30)
+                s.sendall(b"order 17 card 4111 1111 1111 1111 end\\n"); s.close()
+                """.formatted(daemonV4);
+        run("ip", "netns", "exec", nsP, "python3", "-c", sender);
+        assertTrue(r.waitFor(30, TimeUnit.SECONDS), "receiver finishes");
+        String got = Files.readString(received);
+        assertFalse(got.contains("4111"), "the card number is masked: " + got);
+        assertEquals("order 17 card XXXXXXXXXXXXXXXXXXX end\n".length(), got.length(), got);
+        assertTrue(got.startsWith("order 17 card ") && got.endsWith(" end\n") && got.contains("XXXX"), got);
+    }
+}
