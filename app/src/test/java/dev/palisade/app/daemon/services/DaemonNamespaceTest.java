@@ -145,6 +145,8 @@ class DaemonNamespaceTest {
 
     @Test
     void redactDiverterMasksACardNumberSentOverTcpThroughTheQueue() throws Exception {
+        Assumptions.assumeTrue(new ProcessBuilder("sh", "-c", "command -v python3").start().waitFor() == 0,
+                "needs python3 for the TCP peers: skipped");
         Path conf = tmp.resolve("palisade.conf");
         Files.writeString(conf, "diverter \"redact\" port 7102 {\n    pattern card mask\n}\n");
         Path socket = tmp.resolve("p.sock");
@@ -183,5 +185,52 @@ class DaemonNamespaceTest {
         assertFalse(got.contains("4111"), "the card number is masked: " + got);
         assertEquals("order 17 card XXXXXXXXXXXXXXXXXXX end\n".length(), got.length(), got);
         assertTrue(got.startsWith("order 17 card ") && got.endsWith(" end\n") && got.contains("XXXX"), got);
+    }
+
+    @Test
+    void standaloneBofhDivertBansIntoTheRunningDaemonsTable() throws Exception {
+        Path conf = tmp.resolve("palisade.conf");
+        Files.writeString(conf, "# no services: the standalone command serves the queue\n");
+        Path socket = tmp.resolve("p.sock");
+        Path log = tmp.resolve("palisaded.log");
+        run("ip", "netns", "exec", nsD, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "23", "-j", "NFQUEUE", "--queue-num", "7103");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> base = List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.palisade.app.Main");
+        List<String> dcmd = new ArrayList<>(base);
+        dcmd.addAll(List.of("daemon", "-c", conf.toString(), "--state-dir", tmp.resolve("state").toString(), "--socket", socket.toString()));
+        Process d = inNs(nsD, log, dcmd);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(log).contains("listening on " + socket)) {
+            if (!d.isAlive() || System.nanoTime() > deadline) fail("palisaded not ready:\n" + Files.readString(log));
+            LockSupport.parkNanos(20_000_000); // polls the condition, bounded by the deadline
+        }
+        Path blog = tmp.resolve("bofh.log");
+        List<String> bcmd = new ArrayList<>(base);
+        bcmd.addAll(List.of("bofh-divert", "-p", "7103", "-t", "bofh", "--create-table", "--socket", socket.toString()));
+        Process b = inNs(nsD, blog, bcmd);
+        // ready once the table exists (the tripwire creates it before the queue is bound) and the queue is bound
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!DaemonServicesTest.palisade("pfctl", "--socket", socket.toString(), "-s", "Tables").out().contains("bofh")
+                || !queueBound(7103)) {
+            if (!b.isAlive() || System.nanoTime() > deadline) fail("bofh-divert not running:\n" + Files.readString(blog));
+            LockSupport.parkNanos(20_000_000); // polls the condition, bounded by the deadline
+        }
+        run("ip", "netns", "exec", nsP, "nmap", "-sS", "-Pn", "-n", "--max-retries", "0", "-p", "23", daemonV4);
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!DaemonServicesTest.show(socket, "bofh").contains(peerV4)) {
+            if (System.nanoTime() > deadline) fail("not banned; bofh-divert said:\n" + Files.readString(blog) + "\ndaemon:\n" + Files.readString(log));
+            LockSupport.parkNanos(10_000_000); // polls the condition, bounded by the deadline
+        }
+        String why = DaemonServicesTest.palisade("why", "--socket", socket.toString(), peerV4).out();
+        assertTrue(why.contains("tripwire port 7103"), why);
+    }
+
+    /** Whether queue {@code q} has a reader in the daemon's namespace (/proc/net/netfilter/nfnetlink_queue, first column). */
+    boolean queueBound(int q) throws Exception {
+        for (String line : run("ip", "netns", "exec", nsD, "cat", "/proc/net/netfilter/nfnetlink_queue").split("\n")) {
+            String[] w = line.trim().split("\\s+");
+            if (w.length > 0 && w[0].equals(Integer.toString(q))) return true;
+        }
+        return false;
     }
 }
