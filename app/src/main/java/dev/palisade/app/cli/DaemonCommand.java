@@ -66,6 +66,12 @@ public final class DaemonCommand implements Callable<Integer> {
                             || !n.allowlist().equals(started.allowlist())) {
                         log.warn("reload: state-dir, socket and allowlist changes take effect at the next start");
                     }
+                    List<String> refused = services.check(n.services());
+                    if (!refused.isEmpty()) {
+                        for (String e : refused) log.error("reload: {}", e);
+                        log.error("reload: {}: {} error(s); the running configuration is unchanged", conf, refused.size());
+                        return;
+                    }
                     List<String> problems = services.apply(n.services());
                     for (String p : problems) log.error("reload: {}", p);
                     if (problems.isEmpty()) log.info("reload: {} applied", conf);
@@ -110,7 +116,8 @@ public final class DaemonCommand implements Callable<Integer> {
         }
         // ---- issue 8: services (diverters, trap listeners, pftabled, metrics, syslog); SIGHUP reloads them
         DaemonServices services = new DaemonServices(d.tables(), stateKiller, new PrometheusRegistry(), Clock.systemUTC());
-        List<String> problems = services.apply(cs.services());
+        List<String> problems = services.check(cs.services());
+        if (problems.isEmpty()) problems = services.apply(cs.services());
         if (!problems.isEmpty()) {
             for (String p : problems) System.err.println("palisaded: " + p);
             System.err.println("palisaded: " + problems.size() + " service(s) could not start; not started");

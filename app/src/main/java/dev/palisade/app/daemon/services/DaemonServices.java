@@ -119,6 +119,34 @@ public final class DaemonServices implements AutoCloseable {
     }
 
     /**
+     * Checks what parsing cannot: each payload diverter block against its provider (built with a
+     * scratch context, then discarded), the pftabled key file. Returns every problem, in the file's
+     * terms; a reload with any problem is refused whole, before anything is stopped.
+     */
+    public List<String> check(ServicesConf conf) {
+        List<String> problems = new ArrayList<>();
+        for (DiverterConfig p : conf.payload()) {
+            DiverterContext scratch = DiverterContext.of(packet -> {}, Map.of(PrometheusRegistry.class, new PrometheusRegistry()));
+            try {
+                Diverter d = diverters.create(p, scratch);
+                if (d instanceof AutoCloseable c) c.close();
+            } catch (dev.palisade.core.divert.DiverterConfigException e) {
+                problems.addAll(e.errors());
+            } catch (Exception e) {
+                problems.add(p.source() + ":" + p.line() + ": diverter \"" + p.type() + "\": " + e.getMessage());
+            }
+        }
+        if (conf.pftabled() != null && conf.pftabled().key() != null) {
+            try {
+                TabledKeyFile.load(conf.pftabled().key());
+            } catch (TabledKeyFile.KeyFileException e) {
+                problems.add("pftabled: " + e.getMessage());
+            }
+        }
+        return problems;
+    }
+
+    /**
      * Makes the running services match {@code conf}: starts what is new, restarts what changed,
      * stops what is gone, leaves the rest running. Returns one line per component that could not
      * start (then its previous settings, if any, are running again); empty when all is well.

@@ -229,4 +229,19 @@ class DaemonServicesTest {
             assertTrue(out.contains("not started"), out);
         }
     }
+
+    @Test
+    void aDiverterBlockItsProviderRefusesStopsTheDaemonWithFileAndLine() throws Exception {
+        Path conf = tmp.resolve("palisade.conf");
+        Files.writeString(conf, "# payload diverters\ndiverter \"nosuch\" port 7200 {\n}\ndiverter \"redact\" port 7201 {\n    pattern iban mask\n}\n");
+        Path log = tmp.resolve("d.log");
+        Process d = child(log, "daemon", "-c", conf.toString(), "--state-dir", tmp.resolve("state").toString(),
+                "--socket", tmp.resolve("s.sock").toString());
+        assertTrue(d.waitFor(60, TimeUnit.SECONDS), "palisaded must stop");
+        assertEquals(1, d.exitValue());
+        String out = Files.readString(log);
+        assertTrue(out.contains(conf + ":2: diverter \"nosuch\": no diverter of this type"), out);
+        assertTrue(out.contains(conf + ":5: "), "the redact block's bad pattern, with its line: " + out);
+        assertTrue(out.contains("not started"), out);
+    }
 }
