@@ -244,4 +244,26 @@ class DaemonServicesTest {
         assertTrue(out.contains(conf + ":5: "), "the redact block's bad pattern, with its line: " + out);
         assertTrue(out.contains("not started"), out);
     }
+
+    @Test
+    void standalonePftabledWritesTheRunningDaemonsTables() throws Exception {
+        Path socket = tmp.resolve("p.sock");
+        Path conf = tmp.resolve("palisade.conf");
+        Files.writeString(conf, "# core only\n");
+        Path log = tmp.resolve("palisaded.log");
+        Process d = child(log, "daemon", "-c", conf.toString(), "--state-dir", tmp.resolve("state").toString(), "--socket", socket.toString());
+        await("palisaded ready", d, log, () -> logHas(log, "listening on " + socket));
+        int port = freeUdpPort();
+        Path plog = tmp.resolve("pftabled.log");
+        Process p = child(plog, "pftabled", "-a", "127.0.0.1", "-p", Integer.toString(port), "--create-tables", "--socket", socket.toString());
+        await("pftabled listening", p, plog, () -> logHas(plog, "pftabled: listening on UDP"));
+        Run r = palisade("pftabled-client", "127.0.0.1", Integer.toString(port), "spammers", "add", "203.0.113.9");
+        assertEquals(0, r.rc(), r.err());
+        await("added through the standalone pftabled", p, plog, () -> show(socket, "spammers").contains("203.0.113.9"));
+        assertTrue(palisade("why", "--socket", socket.toString(), "203.0.113.9").out().contains("pftabled from 127.0.0.1"),
+                "the origin names the datagram's sender");
+        r = palisade("pftabled-client", "127.0.0.1", Integer.toString(port), "spammers", "del", "203.0.113.9");
+        assertEquals(0, r.rc(), r.err());
+        await("deleted through the standalone pftabled", p, plog, () -> !show(socket, "spammers").contains("203.0.113.9"));
+    }
 }
