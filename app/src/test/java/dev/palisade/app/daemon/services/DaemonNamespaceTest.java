@@ -233,4 +233,50 @@ class DaemonNamespaceTest {
         }
         return false;
     }
+
+    @Test
+    void dnsblGateBansASourceTheLocalUnboundLists() throws Exception {
+        Assumptions.assumeTrue(has("/usr/sbin/unbound", "/usr/bin/unbound") && has("/usr/bin/ss", "/usr/sbin/ss", "/bin/ss"),
+                "needs unbound and ss: skipped");
+        String[] o = peerV4.split("\\.");
+        Path uconf = tmp.resolve("unbound.conf");
+        Files.writeString(uconf, """
+                server:
+                  interface: 127.0.0.1
+                  port: 5353
+                  do-daemonize: no
+                  username: ""
+                  chroot: ""
+                  directory: "%s"
+                  pidfile: ""
+                  use-syslog: no
+                  do-ip6: no
+                  access-control: 127.0.0.0/8 allow
+                  local-zone: "test.bl." static
+                  local-data: "%s.%s.%s.%s.test.bl. A 127.0.0.2"
+                """.formatted(tmp, o[3], o[2], o[1], o[0]));
+        Path ulog = tmp.resolve("unbound.log");
+        Process u = inNs(nsD, ulog, List.of("unbound", "-d", "-c", uconf.toString()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!run("ip", "netns", "exec", nsD, "ss", "-lun").contains("127.0.0.1:5353")) {
+            if (!u.isAlive() || System.nanoTime() > deadline) fail("unbound did not start:\n" + Files.readString(ulog));
+            LockSupport.parkNanos(20_000_000); // polls the condition, bounded by the deadline
+        }
+        Path conf = tmp.resolve("palisade.conf");
+        Files.writeString(conf, "create-tables yes\ndivert 7104 dnsbl black \"black\" cache \"clean\" zones { test.bl } "
+                + "resolver 127.0.0.1 port 5353 timeout 2\n");
+        Path socket = tmp.resolve("p.sock");
+        Path log = tmp.resolve("palisaded.log");
+        run("ip", "netns", "exec", nsD, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "25", "-j", "NFQUEUE", "--queue-num", "7104");
+        Process d = daemon(conf, socket, log);
+        run("ip", "netns", "exec", nsP, "nmap", "-sS", "-Pn", "-n", "--max-retries", "1", "-p", "25", daemonV4);
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!DaemonServicesTest.show(socket, "black").contains(peerV4)) {
+            if (!d.isAlive() || System.nanoTime() > deadline) fail("listed source not banned:\n" + Files.readString(log));
+            LockSupport.parkNanos(10_000_000); // polls the condition, bounded by the deadline
+        }
+        String why = DaemonServicesTest.palisade("why", "--socket", socket.toString(), peerV4).out();
+        assertTrue(why.contains("dnsbl test.bl answered 127.0.0.2"), why);
+        assertFalse(DaemonServicesTest.show(socket, "clean").contains(peerV4), "a listed source is not cached as clean");
+    }
 }
