@@ -128,7 +128,13 @@ class DaemonServicesTest {
 
     static void connect(int port) throws IOException {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+            try {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+            } catch (java.net.SocketException e) {
+                // on loopback the trap's reset can beat the connect's completion check: the peer was accepted
+                if (String.valueOf(e.getMessage()).contains("reset")) return;
+                throw e;
+            }
             s.setSoTimeout(5000);
             // the trap resets the connection at once: read until it does
             try {
