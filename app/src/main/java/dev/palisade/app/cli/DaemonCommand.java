@@ -126,10 +126,10 @@ public final class DaemonCommand implements Callable<Integer> {
             return 1;
         }
         PalisadeConf.Settings started = cs;
-        if (conf != null) {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> Thread.ofPlatform().name("palisaded-reload").start(
-                    () -> reload(services, started)));
-        }
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> Thread.ofPlatform().name("palisaded-reload").start(() -> {
+            if (conf == null) log.warn("reload: SIGHUP ignored: palisaded was started without -c palisade.conf");
+            else reload(services, started);
+        }));
         // ---- end issue 8
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
