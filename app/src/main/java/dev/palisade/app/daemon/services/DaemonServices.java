@@ -57,9 +57,11 @@ import org.slf4j.LoggerFactory;
  * the new configuration with the running one key by key ({@code divert 700},
  * {@code trap 127.0.0.1:2507}, {@code pftabled}, {@code metrics}, {@code log});
  * an unchanged component keeps running untouched (its sockets, queues and
- * counters), a changed one is stopped and started with the new settings, and
- * when that start fails the old settings are started again, so a reload that
- * fails leaves what ran before running. Parse errors never get here: a file
+ * counters), a changed or removed one is stopped and the new ones started;
+ * when any start fails, everything this change started is stopped and
+ * everything it stopped is started again with its old settings, so a reload
+ * that fails leaves what ran before running (XXX best effort: a port taken
+ * by someone else meanwhile cannot be won back; that is reported). Parse errors never get here: a file
  * with an error is refused whole before {@link #apply}.
  *
  * <p>Divert ports need root (or CAP_NET_ADMIN) and a kernel with NFQUEUE;
@@ -153,40 +155,49 @@ public final class DaemonServices implements AutoCloseable {
      */
     public synchronized List<String> apply(ServicesConf conf) {
         Map<String, Object> want = desired(conf);
+        Map<String, Component> before = new LinkedHashMap<>(running);
+        List<String> stopped = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        // stop what is gone first: its sockets and queues are free for the new components
+        // stop what is gone or changed first: its sockets and queues are free for the new components
         for (var it = running.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
-            if (!want.containsKey(e.getKey())) {
-                log.info("{}: stopped (no longer configured)", e.getKey());
+            Object w = want.get(e.getKey());
+            if (w == null || !w.equals(e.getValue().settings())) {
                 close(e.getKey(), e.getValue());
+                stopped.add(e.getKey());
                 it.remove();
             }
         }
         for (var e : want.entrySet()) {
             String key = e.getKey();
-            Component old = running.get(key);
-            if (old != null && old.settings().equals(e.getValue())) continue;
-            if (old != null) {
-                close(key, old);
-                running.remove(key);
-            }
+            if (running.containsKey(key)) continue; // unchanged
             try {
                 running.put(key, new Component(e.getValue(), start(key, e.getValue())));
-                if (old != null) log.info("{}: restarted with the new settings", key);
             } catch (Exception ex) {
-                String msg = key + ": " + (ex.getMessage() == null ? ex.toString() : ex.getMessage());
-                problems.add(msg);
-                if (old != null) {
-                    try {
-                        running.put(key, new Component(old.settings(), start(key, old.settings())));
-                        log.warn("{}: the new settings failed; the previous ones are running again", key);
-                    } catch (Exception again) {
-                        problems.add(key + ": the previous settings failed to start again too: " + again.getMessage());
-                    }
-                }
+                problems.add(key + ": " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+                break;
             }
         }
+        if (problems.isEmpty()) {
+            for (String k : stopped) log.info("{}: {}", k, want.containsKey(k) ? "restarted with the new settings" : "stopped (no longer configured)");
+            return problems;
+        }
+        // one part failed: undo the whole change, so what ran before runs again
+        for (var e : new ArrayList<>(running.entrySet())) {
+            if (before.get(e.getKey()) != e.getValue()) {
+                close(e.getKey(), e.getValue());
+                running.remove(e.getKey());
+            }
+        }
+        for (String k : stopped) {
+            Component old = before.get(k);
+            try {
+                running.put(k, new Component(old.settings(), start(k, old.settings())));
+            } catch (Exception again) {
+                problems.add(k + ": the previous settings failed to start again: " + again.getMessage());
+            }
+        }
+        if (!before.isEmpty()) log.warn("services: the change failed; the previous services are running again");
         return problems;
     }
 
