@@ -62,16 +62,26 @@ class PfctlRulesTest {
     }
 
     @Test
-    void unsupportedModesSaySoAndExitOne() {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+    void kernelModesWithoutADaemonSaySoWithTheSocketAndExitOne(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        // -s rules is served by palisaded; with no daemon the message names the socket tried.
+        String sock = dir.resolve("none.sock").toString();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = Main.commandLine();
+        java.io.PrintWriter pw = new java.io.PrintWriter(err, true);
+        cl.setErr(pw);
+        cl.getSubcommands().get("pfctl").setErr(pw);
         PrintStream old = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        int rc;
         try {
-            int rc = Main.commandLine().execute("pfctl", "-s", "rules");
-            assertEquals(1, rc);
+            rc = cl.execute("pfctl", "--socket", sock, "-s", "rules");
         } finally {
             System.setErr(old);
         }
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("not supported yet"));
+        assertEquals(1, rc);
+        pw.flush();
+        String all = err + stderr.toString(StandardCharsets.UTF_8);
+        assertTrue(all.contains("palisaded is not running") && all.contains(sock), all);
     }
 }
