@@ -91,11 +91,13 @@ public final class NsPair implements AutoCloseable {
         Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
         p.getOutputStream().close();
         // Read on another thread so that a silent, hung command still meets the deadline.
-        var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        // (its own thread, not the common pool, which a busy test may have filled)
+        var out = new java.util.concurrent.CompletableFuture<String>();
+        Thread.ofPlatform().daemon().name("output-" + cmd[0]).start(() -> {
             try {
-                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                out.complete(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
             } catch (IOException e) {
-                return "(output lost: " + e + ")";
+                out.complete("(output lost: " + e + ")");
             }
         });
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {

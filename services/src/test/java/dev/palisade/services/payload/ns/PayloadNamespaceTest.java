@@ -325,6 +325,54 @@ class PayloadNamespaceTest {
         }
     }
 
+    /**
+     * {@code action rst}: the request is dropped and both ends get a reset
+     * (sent by a raw socket in b, as palisaded's injector does): curl fails
+     * at once with "connection reset", and the server's read fails too.
+     */
+    @Test
+    void urlfilterResetsBothEndsOfABlockedConnection() throws Exception {
+        try (NsPair ns = NsPair.create("curl")) {
+            assumeQueue(ns);
+            int http = 8081, queue = 76;
+            ns.exec(ns.b, "iptables", "-w", "-A", "INPUT", "-p", "tcp", "--dport", "" + http, "-j", "NFQUEUE", "--queue-num", "" + queue);
+            try (RawInjector raw = RawInjector.in(ns, ns.b)) {
+                DiverterContext withRaw = DiverterContext.of(raw::inject, Map.of(PrometheusRegistry.class, registry));
+                Diverter filter;
+                try (DiverterRegistry r = DiverterRegistry.builtIn()) {
+                    filter = r.create(DiverterConfigParser.parseOne(
+                            "diverter \"urlfilter\" port " + queue + " { block blocked.example; action rst }", "palisade.conf"), withRaw);
+                }
+                try (NfQueueReader reader = NfQueueReader.start(queue, filter, NfQueueReader.Options.DEFAULT, ns.b);
+                     ServerSocket server = ns.in(ns.b, () -> new ServerSocket(http, 5, InetAddress.getByName(ns.b4)))) {
+                    server.setSoTimeout((int) DEADLINE.toMillis());
+                    var serverSaw = new java.util.concurrent.CompletableFuture<String>();
+                    Thread.ofPlatform().name("reset-server").start(() -> {
+                        try (Socket c = server.accept()) {
+                            c.setSoTimeout((int) DEADLINE.toMillis());
+                            int b = c.getInputStream().read();
+                            serverSaw.complete("read " + b);
+                        } catch (IOException e) {
+                            serverSaw.complete("failed: " + e.getMessage());
+                        }
+                    });
+                    long t0 = System.nanoTime();
+                    NsPair.Result blocked = NsPair.run(ns.a, 20, "curl", "-sS", "--max-time", "5", "-H", "Host: blocked.example",
+                            "http://" + ns.b4 + ":" + http + "/");
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    assertEquals(56, blocked.exit(), "curl: connection reset expected: " + blocked.output());
+                    assertTrue(ms < 4000, "reset, not a timeout: " + ms + " ms");
+                    String saw = serverSaw.get(2 * DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    assertTrue(saw.startsWith("failed") && saw.toLowerCase(java.util.Locale.ROOT).contains("reset"),
+                            "the server's side was reset too: " + saw);
+                    assertEquals(2, raw.sent.get(), "two resets injected");
+                    assertEquals(0, raw.failed.get(), "injection failures");
+                    assertEquals(0, reader.errors(), "reader errors");
+                }
+            }
+        }
+    }
+
     /** curl from namespace a with a 2 s bound; body to stdout; exit 28 is curl's timeout. */
     static NsPair.Result curl(NsPair ns, String... args) throws IOException, InterruptedException {
         List<String> c = new ArrayList<>(List.of("curl", "-sS", "--max-time", "2"));
