@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Two fresh network namespaces joined by a veth pair, uniquely named per
- * test: {@code a} (the client, 10.X.Y.1) and {@code b} (the server,
- * 10.X.Y.2). Programs started with {@link #spawn} are killed and both
+ * test: {@code a} (the client, 10.77.X.Y+1 and fd00:77:X:Y::1) and {@code b}
+ * (the server, 10.77.X.Y+2 and fd00:77:X:Y::2). Programs started with {@link #spawn} are killed and both
  * namespaces deleted by {@link #close}. (The kernel module's test helper is
  * not on this module's test class path; this is the small part we need.)
  */
@@ -25,7 +25,7 @@ public final class NsPair implements AutoCloseable {
     /** A command's exit status and its merged output. */
     public record Result(int exit, String output) {}
 
-    public final String a, b, vethA, vethB, a4, b4;
+    public final String a, b, vethA, vethB, a4, b4, a6, b6;
     private final List<Process> spawned = new ArrayList<>();
 
     private NsPair() throws IOException, InterruptedException {
@@ -38,12 +38,16 @@ public final class NsPair implements AutoCloseable {
         int x = ThreadLocalRandom.current().nextInt(256), y = ThreadLocalRandom.current().nextInt(256);
         a4 = "10.77." + x + "." + (y & ~3 | 1);
         b4 = "10.77." + x + "." + (y & ~3 | 2);
+        a6 = "fd00:77:" + Integer.toHexString(x) + ":" + Integer.toHexString(y) + "::1";
+        b6 = "fd00:77:" + Integer.toHexString(x) + ":" + Integer.toHexString(y) + "::2";
         try {
             sh("ip", "netns", "add", a);
             sh("ip", "netns", "add", b);
             sh("ip", "link", "add", vethA, "netns", a, "type", "veth", "peer", "name", vethB, "netns", b);
             sh("ip", "-n", a, "addr", "add", a4 + "/30", "dev", vethA);
             sh("ip", "-n", b, "addr", "add", b4 + "/30", "dev", vethB);
+            sh("ip", "-n", a, "addr", "add", a6 + "/64", "dev", vethA, "nodad");
+            sh("ip", "-n", b, "addr", "add", b6 + "/64", "dev", vethB, "nodad");
             for (String ns : List.of(a, b)) sh("ip", "-n", ns, "link", "set", "lo", "up");
             sh("ip", "-n", a, "link", "set", vethA, "up");
             sh("ip", "-n", b, "link", "set", vethB, "up");

@@ -109,14 +109,25 @@ class PayloadNamespaceTest {
 
     @Test
     void redactMasksCardNumbersInALiveTcpConnection() throws Exception {
-        try (NsPair ns = NsPair.create()) {
+        redactOverTcp(false);
+    }
+
+    @Test
+    void redactMasksCardNumbersInALiveTcpConnectionOverIpv6() throws Exception {
+        redactOverTcp(true);
+    }
+
+    void redactOverTcp(boolean v6) throws Exception {
+        try (NsPair ns = NsPair.create(v6 ? "ip6tables" : "iptables")) {
             assumeQueue(ns);
             int port = 7100, queue = 71;
-            ns.exec(ns.b, "iptables", "-w", "-A", "INPUT", "-p", "tcp", "--dport", "" + port, "-j", "NFQUEUE", "--queue-num", "" + queue);
+            String server4or6 = v6 ? ns.b6 : ns.b4;
+            ns.exec(ns.b, v6 ? "ip6tables" : "iptables", "-w", "-A", "INPUT", "-p", "tcp", "--dport", "" + port,
+                    "-j", "NFQUEUE", "--queue-num", "" + queue);
             Recording redact = new Recording(fromConfig("diverter \"redact\" port " + queue + " {\n  pattern card mask\n  carry 64\n}\n"));
             try (NfQueueReader reader = NfQueueReader.start(queue, redact, NfQueueReader.Options.DEFAULT, ns.b);
-                 ServerSocket server = ns.in(ns.b, () -> new ServerSocket(port, 5, InetAddress.getByName(ns.b4)));
-                 Socket client = ns.in(ns.a, () -> new Socket(ns.b4, port));
+                 ServerSocket server = ns.in(ns.b, () -> new ServerSocket(port, 5, InetAddress.getByName(server4or6)));
+                 Socket client = ns.in(ns.a, () -> new Socket(server4or6, port));
                  Socket conn = server.accept()) {
                 conn.setSoTimeout((int) DEADLINE.toMillis());
                 client.setSoTimeout((int) DEADLINE.toMillis());
@@ -195,6 +206,7 @@ class PayloadNamespaceTest {
             Process unbound = ns.spawn(ns.b, tmp.resolve("unbound.log"), "unbound", "-d", "-c", conf.toString());
             ns.exec(ns.b, "iptables", "-w", "-A", "OUTPUT", "-p", "udp", "--sport", "" + sinkPort, "-j", "NFQUEUE", "--queue-num", "" + qSink);
             ns.exec(ns.b, "iptables", "-w", "-A", "OUTPUT", "-p", "udp", "--sport", "" + nxPort, "-j", "NFQUEUE", "--queue-num", "" + qNx);
+            ns.exec(ns.b, "iptables", "-w", "-A", "OUTPUT", "-p", "tcp", "--sport", "" + sinkPort, "-j", "NFQUEUE", "--queue-num", "" + qSink);
             Recording sink = new Recording(fromConfig("""
                     diverter "dns-rewrite" port %d {
                         name ads.example
@@ -226,11 +238,19 @@ class PayloadNamespaceTest {
                 Message ok2 = query(client, ns.b4, nxPort, "ok.example.", unbound);
                 assertEquals(List.of("192.0.2.20"), addresses(ok2), "nxdomain leaves unlisted names alone");
 
+                // DNS over TCP: unbound writes each answer, with its length, in one segment.
+                Message adsTcp = tcpQuery(ns, ns.b4, sinkPort, "ads.example.");
+                assertEquals(List.of("10.66.66.66"), addresses(adsTcp), "sinkholed over TCP too");
+                Message okTcp = tcpQuery(ns, ns.b4, sinkPort, "ok.example.");
+                assertEquals(List.of("192.0.2.20"), addresses(okTcp), "unlisted over TCP");
+
                 for (byte[] p : sink.rewritten) assertChecksumsValid(p);
                 for (byte[] p : nx.rewritten) assertChecksumsValid(p);
                 assertEquals(0, r1.errors() + r2.errors(), "reader errors");
                 Map<String, Double> m = scrape(registry);
-                assertEquals(1.0, m.get("palisade_dns_rewrite_messages{port=\"" + qSink + "\",result=\"sinkholed\"}"), m.toString());
+                assertEquals(2.0, m.get("palisade_dns_rewrite_messages{port=\"" + qSink + "\",result=\"sinkholed\"}"), m.toString());
+                assertEquals(0.0, m.getOrDefault("palisade_dns_rewrite_messages{port=\"" + qSink + "\",result=\"partial_tcp\"}", 0.0), m.toString());
+                assertEquals(0.0, m.getOrDefault("palisade_dns_rewrite_messages{port=\"" + qSink + "\",result=\"malformed\"}", 0.0), m.toString());
                 assertEquals(1.0, m.get("palisade_dns_rewrite_messages{port=\"" + qNx + "\",result=\"nxdomain\"}"), m.toString());
                 assertTrue(m.getOrDefault("palisade_dns_rewrite_messages{port=\"" + qSink + "\",result=\"unchanged\"}", 0.0) >= 1, m.toString());
             }
@@ -255,6 +275,30 @@ class PayloadNamespaceTest {
             if (m.getHeader().getID() == q.getHeader().getID()) return m;
         }
         throw new AssertionError("no answer for " + name + " from " + server + ":" + port + " within " + DEADLINE);
+    }
+
+    /** One query over TCP from namespace a: the 2-byte length, the message; the answer read the same way. */
+    static Message tcpQuery(NsPair ns, String server, int port, String name) throws Exception {
+        Message q = Message.newQuery(Record.newRecord(Name.fromString(name), Type.A, DClass.IN));
+        byte[] wire = q.toWire();
+        try (Socket s = ns.in(ns.a, () -> {
+            Socket c = new Socket();
+            c.connect(new InetSocketAddress(server, port), (int) DEADLINE.toMillis());
+            return c;
+        })) {
+            s.setSoTimeout((int) DEADLINE.toMillis());
+            byte[] framed = new byte[wire.length + 2];
+            framed[0] = (byte) (wire.length >>> 8);
+            framed[1] = (byte) wire.length;
+            System.arraycopy(wire, 0, framed, 2, wire.length);
+            s.getOutputStream().write(framed);
+            byte[] len = s.getInputStream().readNBytes(2);
+            assertEquals(2, len.length, "answer length over TCP");
+            byte[] msg = s.getInputStream().readNBytes(((len[0] & 0xff) << 8) | (len[1] & 0xff));
+            Message m = new Message(msg);
+            assertEquals(q.getHeader().getID(), m.getHeader().getID());
+            return m;
+        }
     }
 
     static List<String> addresses(Message m) {
@@ -440,14 +484,27 @@ class PayloadNamespaceTest {
                 assertArrayEquals(down, client.getInputStream().readNBytes(down.length));
                 client.close();
                 conn.close();
-                Await.until(DEADLINE, () -> reader.outstanding() == 0 && reader.packets() > 0, () -> "queue drained");
-                Map<String, Double> m = scrape(registry);
+                // The close (FIN, ACK) is still crossing the queue: wait until a scrape agrees with what the
+                // queue delivered, both read while no packet arrived in between.
                 String p = "port=\"" + qStats + "\"";
-                double packets, bytes;
-                synchronized (seenBytes) {
-                    packets = seenPackets[0];
-                    bytes = seenBytes[0];
-                }
+                List<Map<String, Double>> last = new ArrayList<>(List.of(Map.of()));
+                double[] packetsBytes = new double[2];
+                Await.until(DEADLINE, () -> {
+                    long before;
+                    synchronized (seenBytes) {
+                        before = seenPackets[0];
+                    }
+                    Map<String, Double> now = scrape(registry);
+                    synchronized (seenBytes) {
+                        last.set(0, now);
+                        packetsBytes[0] = seenPackets[0];
+                        packetsBytes[1] = seenBytes[0];
+                        return before == seenPackets[0] && reader.outstanding() == 0
+                                && Double.valueOf(seenPackets[0]).equals(now.get("palisade_stats_packets{" + p + "}"));
+                    }
+                }, () -> "stats to count what the queue delivered: " + packetsBytes[0] + " packets; scraped " + last.getFirst());
+                Map<String, Double> m = last.getFirst();
+                double packets = packetsBytes[0], bytes = packetsBytes[1];
                 assertEquals(packets, m.get("palisade_stats_packets{" + p + "}"), m.toString());
                 assertEquals(bytes, m.get("palisade_stats_bytes{" + p + "}"), m.toString());
                 assertTrue(bytes > up.length + down.length, "whole IP packets counted: " + bytes);
@@ -487,7 +544,15 @@ class PayloadNamespaceTest {
 
     /** Checks the IPv4 header checksum and the TCP or UDP checksum of a whole packet, computed from scratch. */
     static void assertChecksumsValid(byte[] p) {
-        assertEquals(4, (p[0] & 0xff) >>> 4, "IPv4 expected");
+        if ((p[0] & 0xff) >>> 4 == 6) {
+            int len = ((p[4] & 0xff) << 8) | (p[5] & 0xff);
+            assertEquals(p.length, 40 + len, "IPv6 payload length");
+            int next = p[6] & 0xff;
+            assertTrue(next == 6 || next == 17, "TCP or UDP right after the IPv6 header: " + next);
+            assertEquals(0xffff, fold(sum(p, 40, len, sum(p, 8, 32, 0) + next + len)), "IPv6 " + (next == 6 ? "TCP" : "UDP") + " checksum");
+            return;
+        }
+        assertEquals(4, (p[0] & 0xff) >>> 4, "IPv4 or IPv6 expected");
         int ihl = (p[0] & 0x0f) * 4;
         int total = ((p[2] & 0xff) << 8) | (p[3] & 0xff);
         assertEquals(p.length, total, "IP total length");
