@@ -26,9 +26,11 @@ public final class NsPair implements AutoCloseable {
     public record Result(int exit, String output) {}
 
     public final String a, b, vethA, vethB, a4, b4, a6, b6;
+    /** The router between a and b ({@link #routed}), or null when a and b share a link. */
+    public final String r;
     private final List<Process> spawned = new ArrayList<>();
 
-    private NsPair() throws IOException, InterruptedException {
+    private NsPair(boolean routed) throws IOException, InterruptedException {
         String tag = Long.toString(ProcessHandle.current().pid() % 10000, 36)
                 + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
         a = "pdna" + tag;
@@ -36,21 +38,55 @@ public final class NsPair implements AutoCloseable {
         vethA = "pda" + tag;
         vethB = "pdb" + tag;
         int x = ThreadLocalRandom.current().nextInt(256), y = ThreadLocalRandom.current().nextInt(256);
-        a4 = "10.77." + x + "." + (y & ~3 | 1);
-        b4 = "10.77." + x + "." + (y & ~3 | 2);
-        a6 = "fd00:77:" + Integer.toHexString(x) + ":" + Integer.toHexString(y) + "::1";
-        b6 = "fd00:77:" + Integer.toHexString(x) + ":" + Integer.toHexString(y) + "::2";
+        String hx = Integer.toHexString(x), hy = Integer.toHexString(y);
+        r = routed ? "pdnr" + tag : null;
+        if (!routed) {
+            a4 = "10.77." + x + "." + (y & ~3 | 1);
+            b4 = "10.77." + x + "." + (y & ~3 | 2);
+            a6 = "fd00:77:" + hx + ":" + hy + "::1";
+            b6 = "fd00:77:" + hx + ":" + hy + "::2";
+        } else {
+            a4 = "10.78." + x + ".1";
+            b4 = "10.79." + x + ".2";
+            a6 = "fd00:78:" + hx + ":" + hy + "::1";
+            b6 = "fd00:79:" + hx + ":" + hy + "::2";
+        }
         try {
             sh("ip", "netns", "add", a);
             sh("ip", "netns", "add", b);
-            sh("ip", "link", "add", vethA, "netns", a, "type", "veth", "peer", "name", vethB, "netns", b);
-            sh("ip", "-n", a, "addr", "add", a4 + "/30", "dev", vethA);
-            sh("ip", "-n", b, "addr", "add", b4 + "/30", "dev", vethB);
-            sh("ip", "-n", a, "addr", "add", a6 + "/64", "dev", vethA, "nodad");
-            sh("ip", "-n", b, "addr", "add", b6 + "/64", "dev", vethB, "nodad");
+            if (!routed) {
+                sh("ip", "link", "add", vethA, "netns", a, "type", "veth", "peer", "name", vethB, "netns", b);
+                sh("ip", "-n", a, "addr", "add", a4 + "/30", "dev", vethA);
+                sh("ip", "-n", b, "addr", "add", b4 + "/30", "dev", vethB);
+                sh("ip", "-n", a, "addr", "add", a6 + "/64", "dev", vethA, "nodad");
+                sh("ip", "-n", b, "addr", "add", b6 + "/64", "dev", vethB, "nodad");
+            } else {
+                // a -- (vethA | ra) r (rb | vethB) -- b, r forwarding, each end's default route via r.
+                sh("ip", "netns", "add", r);
+                String ra = "pra" + tag, rb = "prb" + tag;
+                sh("ip", "link", "add", vethA, "netns", a, "type", "veth", "peer", "name", ra, "netns", r);
+                sh("ip", "link", "add", vethB, "netns", b, "type", "veth", "peer", "name", rb, "netns", r);
+                sh("ip", "-n", a, "addr", "add", a4 + "/24", "dev", vethA);
+                sh("ip", "-n", b, "addr", "add", b4 + "/24", "dev", vethB);
+                sh("ip", "-n", r, "addr", "add", "10.78." + x + ".254/24", "dev", ra);
+                sh("ip", "-n", r, "addr", "add", "10.79." + x + ".254/24", "dev", rb);
+                sh("ip", "-n", a, "addr", "add", a6 + "/64", "dev", vethA, "nodad");
+                sh("ip", "-n", b, "addr", "add", b6 + "/64", "dev", vethB, "nodad");
+                sh("ip", "-n", r, "addr", "add", "fd00:78:" + hx + ":" + hy + "::fe/64", "dev", ra, "nodad");
+                sh("ip", "-n", r, "addr", "add", "fd00:79:" + hx + ":" + hy + "::fe/64", "dev", rb, "nodad");
+                for (String l : List.of("lo", ra, rb)) sh("ip", "-n", r, "link", "set", l, "up");
+                sh("ip", "netns", "exec", r, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+                sh("ip", "netns", "exec", r, "sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1");
+            }
             for (String ns : List.of(a, b)) sh("ip", "-n", ns, "link", "set", "lo", "up");
             sh("ip", "-n", a, "link", "set", vethA, "up");
             sh("ip", "-n", b, "link", "set", vethB, "up");
+            if (routed) {
+                sh("ip", "-n", a, "route", "add", "default", "via", "10.78." + x + ".254");
+                sh("ip", "-n", b, "route", "add", "default", "via", "10.79." + x + ".254");
+                sh("ip", "-n", a, "-6", "route", "add", "default", "via", "fd00:78:" + hx + ":" + hy + "::fe");
+                sh("ip", "-n", b, "-6", "route", "add", "default", "via", "fd00:79:" + hx + ":" + hy + "::fe");
+            }
         } catch (IOException | InterruptedException | RuntimeException e) {
             close();
             throw e;
@@ -59,13 +95,23 @@ public final class NsPair implements AutoCloseable {
 
     /** Skips the test unless root with ip and iptables (and {@code tools}); then makes the pair. */
     public static NsPair create(String... tools) throws IOException, InterruptedException {
+        assume(tools);
+        return new NsPair(false);
+    }
+
+    /** As {@link #create}, but a and b are on two links joined by a third namespace {@link #r} that routes. */
+    public static NsPair routed(String... tools) throws IOException, InterruptedException {
+        assume(tools);
+        return new NsPair(true);
+    }
+
+    static void assume(String... tools) throws IOException {
         String status = Files.readString(Path.of("/proc/self/status"));
         boolean root = status.lines().anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
         Assumptions.assumeTrue(root, "needs root to create network namespaces; skipped");
         List<String> need = new ArrayList<>(List.of("ip", "iptables"));
         need.addAll(List.of(tools));
         for (String t : need) Assumptions.assumeTrue(onPath(t), "needs " + t + " on the PATH; skipped");
-        return new NsPair();
     }
 
     static boolean onPath(String tool) {
@@ -140,7 +186,7 @@ public final class NsPair implements AutoCloseable {
                 }
             }
         }
-        for (String ns : List.of(a, b)) {
+        for (String ns : r == null ? List.of(a, b) : List.of(a, b, r)) {
             try {
                 sh("ip", "netns", "del", ns);
             } catch (Exception e) {

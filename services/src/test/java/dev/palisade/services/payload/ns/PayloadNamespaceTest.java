@@ -117,15 +117,35 @@ class PayloadNamespaceTest {
         redactOverTcp(true);
     }
 
+    /**
+     * On a router's forward path: the rewritten packets leave through
+     * another veth, so a super-packet (GSO) the queue rewrote is segmented
+     * on the way out, with checksums computed there.
+     */
+    @Test
+    void redactMasksCardNumbersOnARoutersForwardPath() throws Exception {
+        redactOverTcp(false, true);
+    }
+
+    @Test
+    void redactMasksCardNumbersOnARoutersForwardPathOverIpv6() throws Exception {
+        redactOverTcp(true, true);
+    }
+
     void redactOverTcp(boolean v6) throws Exception {
-        try (NsPair ns = NsPair.create(v6 ? "ip6tables" : "iptables")) {
+        redactOverTcp(v6, false);
+    }
+
+    void redactOverTcp(boolean v6, boolean routed) throws Exception {
+        try (NsPair ns = routed ? NsPair.routed(v6 ? "ip6tables" : "iptables") : NsPair.create(v6 ? "ip6tables" : "iptables")) {
             assumeQueue(ns);
             int port = 7100, queue = 71;
             String server4or6 = v6 ? ns.b6 : ns.b4;
-            ns.exec(ns.b, v6 ? "ip6tables" : "iptables", "-w", "-A", "INPUT", "-p", "tcp", "--dport", "" + port,
+            String queueNs = routed ? ns.r : ns.b;
+            ns.exec(queueNs, v6 ? "ip6tables" : "iptables", "-w", "-A", routed ? "FORWARD" : "INPUT", "-p", "tcp", "--dport", "" + port,
                     "-j", "NFQUEUE", "--queue-num", "" + queue);
             Recording redact = new Recording(fromConfig("diverter \"redact\" port " + queue + " {\n  pattern card mask\n  carry 64\n}\n"));
-            try (NfQueueReader reader = NfQueueReader.start(queue, redact, NfQueueReader.Options.DEFAULT, ns.b);
+            try (NfQueueReader reader = NfQueueReader.start(queue, redact, NfQueueReader.Options.DEFAULT, queueNs);
                  ServerSocket server = ns.in(ns.b, () -> new ServerSocket(port, 5, InetAddress.getByName(server4or6)));
                  Socket client = ns.in(ns.a, () -> new Socket(server4or6, port));
                  Socket conn = server.accept()) {
