@@ -462,9 +462,10 @@ class PayloadNamespaceTest {
     // ----------------------------------------------------------------- stats
 
     /**
-     * stats in the client's namespace (OUTPUT and INPUT, both directions)
-     * while redact judges the same connection in the server's: the counters
-     * match what the queue saw.
+     * stats in the client's namespace, queued on OUTPUT and INPUT (both
+     * directions of a TCP connection, handshake and close included): the
+     * counters match, packet for packet and byte for byte, what the queue
+     * delivered.
      */
     @Test
     void statsCountsBothDirectionsOfARealFlow() throws Exception {
