@@ -1,5 +1,6 @@
 package dev.palisade.services.payload.stats;
 
+import dev.palisade.core.net.IpAddress;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -53,19 +54,30 @@ public final class StatsCollector implements MultiCollector {
         var flowBytes = GaugeSnapshot.builder().name("palisade_stats_flow_bytes").help("Bytes of the busiest tracked flow directions");
         for (StatsDiverter d : diverters) {
             String port = Integer.toString(d.port());
-            long[] t = d.totals();
+            // One consistent view: the totals, ports, talkers and flows of a scrape must describe the
+            // same packets (read one by one, a busy queue made packets_total lag the per-port counts).
+            long[] t;
+            List<StatsDiverter.PortCount> ports;
+            List<SpaceSaving.Entry<IpAddress>> top;
+            List<StatsDiverter.FlowCount> busiest;
+            synchronized (d) {
+                t = d.totals();
+                ports = d.ports();
+                top = d.topTalkers();
+                busiest = d.topFlows(d.exportFlows());
+            }
             packets.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(t[0]).labels(Labels.of("port", port)).build());
             bytes.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(t[1]).labels(Labels.of("port", port)).build());
-            for (StatsDiverter.PortCount pc : d.ports()) {
+            for (StatsDiverter.PortCount pc : ports) {
                 Labels l = Labels.of("port", port, "proto", pc.proto(), "service_port", Integer.toString(pc.port()));
                 portPackets.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(pc.packets()).labels(l).build());
                 portBytes.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(pc.bytes()).labels(l).build());
             }
-            for (var e : d.topTalkers()) {
+            for (var e : top) {
                 talkers.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(e.count())
                         .labels(Labels.of("port", port, "address", e.key().toString())).build());
             }
-            for (StatsDiverter.FlowCount fc : d.topFlows(d.exportFlows())) {
+            for (StatsDiverter.FlowCount fc : busiest) {
                 flowBytes.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(fc.bytes())
                         .labels(Labels.of("port", port, "flow", fc.flow().toString())).build());
             }

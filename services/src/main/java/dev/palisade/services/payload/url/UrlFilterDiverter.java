@@ -94,7 +94,16 @@ public final class UrlFilterDiverter extends PayloadDiverter {
         FlowKey key = FlowKey.of(p);
         State st = flows.get(key);
         boolean closing = (p.tcpFlags() & (PacketView.FIN | PacketView.RST)) != 0;
-        if (st != null && st.state == BLOCK) return Verdict.DROP;
+        if (st != null && st.state == BLOCK) {
+            // A bare reset ends the blocked connection: it must reach the server, or the server keeps a
+            // half-open connection until its timeout. This is also how action rst's own injected reset
+            // toward the server gets through when it crosses this queue again (it does on the same host).
+            if ((p.tcpFlags() & PacketView.RST) != 0 && p.payloadLength() == 0) {
+                flows.remove(key);
+                return Verdict.PASS;
+            }
+            return Verdict.DROP;
+        }
         if (st != null && st.state == PASS) {
             if (closing) flows.remove(key);
             return Verdict.PASS;

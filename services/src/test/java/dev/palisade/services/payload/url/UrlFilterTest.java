@@ -154,6 +154,13 @@ class UrlFilterTest {
         assertEquals(5000, toServer.tcpSeq());
         assertTrue((toServer.tcpFlags() & PacketView.RST) != 0);
         assertTrue(toServer.checksumsValid());
+        // The reset toward the server crosses the queue again on its way in: it must pass, and so
+        // must any later bare reset of the blocked direction; data stays dropped.
+        assertSame(Verdict.DROP, f.judge(tcp("2001:db8::1", 40000, "2001:db8::2", 80, 5000 + req.length(), 9000, 0x18,
+                "more".getBytes(StandardCharsets.ISO_8859_1))));
+        assertSame(Verdict.PASS, f.judge(injected.get(1)));
+        assertSame(Verdict.DROP, f.judge(tcp("2001:db8::1", 40000, "2001:db8::2", 80, 5000, 9000, 0x18,
+                req.getBytes(StandardCharsets.ISO_8859_1))), "a new connection on the same ports is judged again");
     }
 
     @Test
