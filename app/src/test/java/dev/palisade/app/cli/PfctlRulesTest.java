@@ -62,16 +62,17 @@ class PfctlRulesTest {
     }
 
     @Test
-    void unsupportedModesSaySoAndExitOne() {
+    void kernelModesNeedTheDaemon() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream old = System.err;
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            int rc = Main.commandLine().execute("pfctl", "-s", "rules");
+            // -s rules is served by palisaded (docs/palisade.8.md, pfctl's kernel modes): without one, exit 1 and say so
+            int rc = Main.commandLine().execute("pfctl", "--socket", "/nonexistent/palisade-test.sock", "-s", "rules");
             assertEquals(1, rc);
         } finally {
             System.setErr(old);
         }
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("not supported yet"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("palisaded is not running"), err.toString(StandardCharsets.UTF_8));
     }
 }
