@@ -3,6 +3,9 @@ package dev.palisade.app.cli;
 import dev.palisade.app.config.PalisadeConf;
 import dev.palisade.app.daemon.Defaults;
 import dev.palisade.app.daemon.Palisaded;
+import dev.palisade.app.daemon.services.DaemonServices;
+import dev.palisade.services.StateKiller;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,7 +30,7 @@ public final class DaemonCommand implements Callable<Integer> {
     @Option(names = "-f", paramLabel = "PF_CONF", description = "The ruleset to load (pf.conf).")
     Path pfConf;
 
-    @Option(names = "-c", paramLabel = "PALISADE_CONF", description = "palisade.conf: state directory, socket, allowlist.")
+    @Option(names = "-c", paramLabel = "PALISADE_CONF", description = "palisade.conf: state directory, socket, allowlist, diverters, listeners, pftabled, metrics, logging (SIGHUP re-reads it).")
     Path conf;
 
     @Option(names = "--state-dir", paramLabel = "DIR", description = "Where the tables are kept (default /var/lib/palisade as root, ./state otherwise).")
@@ -35,6 +38,48 @@ public final class DaemonCommand implements Callable<Integer> {
 
     @Option(names = "--socket", paramLabel = "PATH", description = "The control socket (default /run/palisade/palisaded.sock as root, $XDG_RUNTIME_DIR/palisade/palisaded.sock otherwise).")
     Path socket;
+
+    @Option(names = "--no-host-allowlist", hidden = true,
+            description = "Tests only: do not put loopback and this host's addresses on the allowlist (so a local peer can be banned).")
+    boolean noHostAllowlist;
+
+    /** Kills the states of banned sources; the kernel side sets conntrack's (issue 8: a parameter of the services). */
+    public StateKiller stateKiller = StateKiller.NONE;
+
+    private final Object reloadLock = new Object();
+
+    /**
+     * SIGHUP: re-reads palisade.conf; a file with an error changes nothing (the errors are logged);
+     * otherwise the services are made to match it (what did not change keeps running).
+     */
+    private void reload(DaemonServices services, PalisadeConf.Settings started) {
+        synchronized (reloadLock) {
+            log.info("reload: SIGHUP: reading {}", conf);
+            switch (PalisadeConf.parse(conf)) {
+                case PalisadeConf.Result.Failed f -> {
+                    for (String e : f.errors()) log.error("reload: {}", e);
+                    log.error("reload: {}: {} error(s); the running configuration is unchanged", conf, f.errors().size());
+                }
+                case PalisadeConf.Result.Ok ok -> {
+                    PalisadeConf.Settings n = ok.settings();
+                    if (!java.util.Objects.equals(n.stateDir(), started.stateDir()) || !java.util.Objects.equals(n.socket(), started.socket())
+                            || !n.allowlist().equals(started.allowlist())) {
+                        log.warn("reload: state-dir, socket and allowlist changes take effect at the next start");
+                    }
+                    List<String> refused = services.check(n.services());
+                    if (!refused.isEmpty()) {
+                        for (String e : refused) log.error("reload: {}", e);
+                        log.error("reload: {}: {} error(s); the running configuration is unchanged", conf, refused.size());
+                        return;
+                    }
+                    List<String> problems = services.apply(n.services());
+                    for (String p : problems) log.error("reload: {}", p);
+                    if (problems.isEmpty()) log.info("reload: {} applied", conf);
+                    else log.error("reload: {} applied except {} service(s) (their previous settings keep running)", conf, problems.size());
+                }
+            }
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -72,7 +117,7 @@ public final class DaemonCommand implements Callable<Integer> {
         }
         Palisaded d;
         try {
-            d = Palisaded.start(new Palisaded.Settings(dir, sock, allow, Clock.systemDefaultZone()));
+            d = Palisaded.start(new Palisaded.Settings(dir, sock, allow, Clock.systemDefaultZone(), !noHostAllowlist));
         } catch (java.io.IOException e) {
             System.err.println("palisaded: " + e.getMessage() + "; not started");
             return 1;
@@ -90,21 +135,41 @@ public final class DaemonCommand implements Callable<Integer> {
         d.addExpiryListener(kernel::onExpired);
         kernel.resyncAll(); // changes made between the load and the listener
         d.addExtension(new dev.palisade.app.daemon.kernel.KernelControl(kernel));
-        if (pfConf != null) {
-            Path reloadFrom = pfConf.toAbsolutePath();
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> Thread.ofPlatform().name("palisaded-reload").start(() -> {
+        if (stateKiller == StateKiller.NONE) stateKiller = kernel.stateKiller();
+        // ---- end of the kernel side
+        // ---- issue 8: services (diverters, trap listeners, pftabled, metrics, syslog)
+        DaemonServices services = new DaemonServices(d.tables(), stateKiller, new PrometheusRegistry(), Clock.systemUTC());
+        List<String> problems = services.check(cs.services());
+        if (problems.isEmpty()) problems = services.apply(cs.services());
+        if (!problems.isEmpty()) {
+            for (String p : problems) System.err.println("palisaded: " + p);
+            System.err.println("palisaded: " + problems.size() + " service(s) could not start; not started");
+            services.close();
+            kernel.close();
+            d.close();
+            return 1;
+        }
+        PalisadeConf.Settings started = cs;
+        // SIGHUP reloads pf.conf (kernel side) and palisade.conf (services); each keeps its old
+        // configuration running when the new one has errors.
+        Path reloadFrom = pfConf == null ? null : pfConf.toAbsolutePath();
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> Thread.ofPlatform().name("palisaded-reload").start(() -> {
+            if (reloadFrom != null) {
                 log.info("SIGHUP: reloading {}", reloadFrom);
                 List<String> errs = kernel.reload(reloadFrom);
                 for (String e : errs) log.error("{}", e);
                 if (!errs.isEmpty()) log.error("{}: {} error(s); the previous ruleset stays", reloadFrom, errs.size());
-            }));
-        }
-        // ---- end of the kernel side
+            }
+            if (conf == null) log.warn("reload: palisade.conf not reloaded: palisaded was started without -c");
+            else reload(services, started);
+        }));
+        // ---- end issue 8
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping (signal)");
             kernel.close(); // nothing is flushed: enforcement outlives the daemon
             try {
+                services.close(); // issue 8
                 d.close();
             } catch (Exception e) {
                 log.error("stop failed: {}", e.toString());

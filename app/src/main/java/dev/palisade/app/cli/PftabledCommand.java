@@ -76,8 +76,11 @@ public final class PftabledCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** Where the tables come from; tests put their own. */
-    public TablesConnector connector = TablesConnector.PALISADED;
+    @Option(names = "--socket", paramLabel = "PATH", description = "palisaded's control socket (default: palisaded's default).")
+    public Path socket;
+
+    /** Where the tables come from; tests put their own (null: palisaded at --socket). */
+    public TablesConnector connector;
 
     /** A usage error: the message names the input; exit status 1 as pftabled's err(1, ...). */
     static final class UsageError extends Exception {
@@ -128,7 +131,8 @@ public final class PftabledCommand implements Callable<Integer> {
         TabledConfig config = config();
         if (lanes < 0 || lanes > 1024) throw new UsageError("invalid --lanes " + lanes + ": expected 0 to 1024");
         TabledServer.Settings settings = new TabledServer.Settings(bindAddress(), createTables, verbose, lanes, 1024);
-        Tables tables = connector.connect();
+        Tables tables = (connector != null ? connector
+                : socket != null ? TablesConnector.at(socket) : TablesConnector.PALISADED).connect();
         if (!config.keys().hasV2Key()) {
             log.warn("pftabled: WARNING: no key file (-k): datagrams are NOT authenticated; anyone who can send UDP to port {} "
                     + "can change your tables. Make a key: head -c 32 /dev/urandom > /etc/pftabled.key && chmod 600 /etc/pftabled.key", port);

@@ -10,7 +10,7 @@ import picocli.CommandLine;
 final class SeedArgs {
 
     /** palisaded's default control socket. */
-    static final Path DEFAULT_SOCKET = Path.of("/run/palisade/palisaded.sock");
+    static final Path DEFAULT_SOCKET = dev.palisade.app.daemon.Defaults.socket();
 
     private SeedArgs() {}
 

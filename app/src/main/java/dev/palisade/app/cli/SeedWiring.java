@@ -9,11 +9,9 @@ import java.nio.file.Path;
  * Where the compatible commands ({@code bofh-divert}, {@code dnsbl-divert},
  * {@code iblock}) meet the daemon and the kernel.
  *
- * <p>XXX the pieces are built in parallel and connected at merge: the
- * daemon's tables over the control socket (issue 4), the NFQUEUE reader and
- * conntrack delete (issue 5). Until then each method that has no piece to
- * call fails with one line that says which piece is missing; the commands'
- * argument checking and the services themselves are real.
+ * <p>The daemon's tables over the control socket
+ * ({@link dev.palisade.app.control.ControlTables}) and the kernel's NFQUEUE
+ * reader; each failure is one line for the user.
  */
 final class SeedWiring {
 
@@ -28,14 +26,18 @@ final class SeedWiring {
 
     /** The running daemon's tables, reached over its control socket. */
     static Tables daemonTables(Path socket) throws Unavailable {
-        // XXX bind to the control-socket client of issue 4 (palisaded's Tables over the socket).
-        throw new Unavailable("cannot reach palisaded's tables at " + socket
-                + ": the control-socket client is not part of this build yet");
+        try {
+            return dev.palisade.app.control.ControlTables.connect(socket);
+        } catch (IllegalStateException e) {
+            throw new Unavailable("cannot reach palisaded's tables at " + socket + ": " + e.getMessage());
+        }
     }
 
-    /** Kills the states of banned sources: the kernel's conntrack delete, or nothing without a kernel. */
+    /**
+     * Kills the states of banned sources. XXX a standalone command kills no states: conntrack
+     * deletion is the daemon's (its kernel side supplies the StateKiller); bans still block new packets.
+     */
     static StateKiller stateKiller() {
-        // XXX bind to the kernel backend's conntrack delete (issue 5); until then states are left alone.
         return StateKiller.NONE;
     }
 
@@ -45,8 +47,12 @@ final class SeedWiring {
      * @return closes the queue
      */
     static AutoCloseable serveDivert(int port, Diverter diverter) throws Unavailable {
-        // XXX bind to the kernel backend's NFQUEUE reader (issue 5).
-        throw new Unavailable("cannot read divert port " + port + " (NFQUEUE " + port
-                + "): the kernel queue reader is not part of this build yet");
+        try {
+            return dev.palisade.kernel.nfqueue.NfQueueReader.start(port, diverter,
+                    dev.palisade.kernel.nfqueue.NfQueueReader.Options.DEFAULT, null);
+        } catch (Exception e) {
+            throw new Unavailable("cannot read divert port " + port + " (NFQUEUE " + port + "): "
+                    + (dev.palisade.app.daemon.Defaults.isRoot() ? e.getMessage() : "not root (reading a queue needs root or CAP_NET_ADMIN)"));
+        }
     }
 }

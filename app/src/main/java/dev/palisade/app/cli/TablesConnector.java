@@ -21,15 +21,17 @@ public interface TablesConnector {
     /** Connects; the result is used from several threads. */
     Tables connect() throws UnavailableException;
 
-    /**
-     * palisaded's tables.
-     * XXX the lead connects this to palisaded's control socket at merge (the
-     * daemon's tables and control socket are built in parallel); until then it
-     * fails with a message naming what is missing, never silently falling
-     * back to tables that would not reach the kernel.
-     */
-    TablesConnector PALISADED = () -> {
-        throw new UnavailableException("palisaded's tables are not reachable from this build: the control socket client "
-                + "is not wired in yet (a standalone pftabled would change tables that no firewall uses)");
-    };
+    /** palisaded's tables at its default control socket. */
+    TablesConnector PALISADED = () -> at(dev.palisade.app.daemon.Defaults.socket()).connect();
+
+    /** palisaded's tables over the control socket at {@code socket}. */
+    static TablesConnector at(java.nio.file.Path socket) {
+        return () -> {
+            try {
+                return dev.palisade.app.control.ControlTables.connect(socket);
+            } catch (IllegalStateException e) {
+                throw new UnavailableException("cannot reach palisaded's tables at " + socket + ": " + e.getMessage());
+            }
+        };
+    }
 }

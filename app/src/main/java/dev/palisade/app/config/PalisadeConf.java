@@ -1,5 +1,7 @@
 package dev.palisade.app.config;
 
+import dev.palisade.core.divert.DiverterConfigException;
+import dev.palisade.core.divert.DiverterConfigParser;
 import dev.palisade.core.net.IpPrefix;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,16 +18,24 @@ import java.util.Map;
  * optional commas, {@code #} comments, {@code \} line continuation).
  *
  * <p>Parsing collects every error (as {@code file:line: message}) and
- * returns them all; a configuration with any error is not used. Other
- * sections (diverters, listeners, metrics) are added by their owners:
- * XXX until then their keywords are errors here.
+ * returns them all; a configuration with any error is not used. The
+ * services sections (divert, diverter blocks, trap, pftabled, metrics, log,
+ * create-tables) are read by {@link ServicesConfParser} into
+ * {@link ServicesConf}; {@code diverter} blocks by the payload diverters'
+ * own {@link DiverterConfigParser}.
  */
 public final class PalisadeConf {
 
     /** A parsed configuration; null fields were not set. */
-    public record Settings(Path stateDir, Path socket, List<IpPrefix> allowlist) {
+    public record Settings(Path stateDir, Path socket, List<IpPrefix> allowlist, ServicesConf services) {
         public Settings {
             allowlist = List.copyOf(allowlist);
+            if (services == null) services = ServicesConf.NONE;
+        }
+
+        /** The core settings without services. */
+        public Settings(Path stateDir, Path socket, List<IpPrefix> allowlist) {
+            this(stateDir, socket, allowlist, ServicesConf.NONE);
         }
 
         public static final Settings EMPTY = new Settings(null, null, List.of());
@@ -58,6 +68,7 @@ public final class PalisadeConf {
         Path stateDir = null;
         Path socket = null;
         List<IpPrefix> allow = new ArrayList<>();
+        ServicesConfParser services = new ServicesConfParser(name, errors);
         // join continued lines, keeping the number of the first
         String[] raw = text.split("\n", -1);
         for (int i = 0; i < raw.length; i++) {
@@ -66,6 +77,25 @@ public final class PalisadeConf {
             while (sb.length() > 0 && sb.charAt(sb.length() - 1) == '\\' && i + 1 < raw.length) {
                 sb.setLength(sb.length() - 1);
                 sb.append(' ').append(raw[++i]);
+            }
+            if (raw[i].strip().startsWith("diverter") && (raw[i].strip().length() == 8
+                    || Character.isWhitespace(raw[i].strip().charAt(8)) || raw[i].strip().charAt(8) == '"')) {
+                // a payload diverter block, up to its closing brace: the payload diverters' parser reads it
+                StringBuilder block = new StringBuilder();
+                int depth = 0;
+                boolean opened = false;
+                for (; i < raw.length; i++) {
+                    block.append(raw[i]).append('\n');
+                    depth += braces(raw[i]);
+                    if (raw[i].indexOf('{') >= 0) opened = true;
+                    if (opened && depth <= 0) break;
+                }
+                try {
+                    services.payload(DiverterConfigParser.parse(block.toString(), name, lineNo));
+                } catch (DiverterConfigException e) {
+                    errors.addAll(e.errors());
+                }
+                continue;
             }
             List<Token> toks;
             try {
@@ -109,12 +139,35 @@ public final class PalisadeConf {
                         }
                     }
                 }
-                default -> errors.add(name + ":" + lineNo + ": unknown keyword \"" + kw
-                        + "\": expected state-dir, socket, allowlist or a macro definition (name = value)");
+                default -> {
+                    if (ServicesConfParser.KEYWORDS.contains(kw)) {
+                        services.statement(lineNo, kw, rest.stream().map(Token::text).toList());
+                    } else {
+                        errors.add(name + ":" + lineNo + ": unknown keyword \"" + kw + "\": expected state-dir, socket, allowlist, "
+                                + "create-tables, divert, diverter, trap, pftabled, metrics, log or a macro definition (name = value)");
+                    }
+                }
             }
         }
         if (!errors.isEmpty()) return new Result.Failed(errors);
-        return new Result.Ok(new Settings(stateDir, socket, allow));
+        ServicesConf sc = services.build();
+        if (!errors.isEmpty()) return new Result.Failed(errors);
+        return new Result.Ok(new Settings(stateDir, socket, allow, sc));
+    }
+
+    /** Opening minus closing braces outside quotes and comments. */
+    private static int braces(String line) {
+        int d = 0;
+        boolean q = false;
+        for (int k = 0; k < line.length(); k++) {
+            char c = line.charAt(k);
+            if (c == '\\' && q) k++;
+            else if (c == '"') q = !q;
+            else if (!q && c == '#') break;
+            else if (!q && c == '{') d++;
+            else if (!q && c == '}') d--;
+        }
+        return d;
     }
 
     private static String single(String name, int line, String kw, List<Token> rest, List<String> errors) {

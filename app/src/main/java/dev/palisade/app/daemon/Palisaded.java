@@ -344,6 +344,10 @@ public final class Palisaded implements AutoCloseable {
             case "why" -> {
                 return why(req, w);
             }
+            case "entry" -> { // issue 8: the Tables operations for standalone services (ControlTables)
+                dev.palisade.app.control.EntryProtocol.serve(req, tables, who, l -> line(w, '1', l));
+                return 0;
+            }
             case "table" -> {
                 if (req.table() == null) throw new IllegalArgumentException("table request without a table name");
                 TableCommand.Op op = TableCommand.Op.parse(req.op());
@@ -366,7 +370,7 @@ public final class Palisaded implements AutoCloseable {
                 for (Extension e : extensions) {
                     if (e.handles(req.command())) return e.handle(req, who, (tag, l) -> line(w, tag, l));
                 }
-                throw new IllegalArgumentException("unknown request \"" + req.command() + "\": expected table, tables, why or ping");
+                throw new IllegalArgumentException("unknown request \"" + req.command() + "\": expected table, tables, why, entry or ping");
             }
         }
     }

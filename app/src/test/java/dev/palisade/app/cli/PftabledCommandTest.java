@@ -120,9 +120,9 @@ class PftabledCommandTest {
 
     @Test
     void serverRefusesToStartWithoutPalisadedsTables() {
-        Run r = run("pftabled", "-p", "0", "-a", "127.0.0.1");
+        Run r = run("pftabled", "-p", "0", "-a", "127.0.0.1", "--socket", "/nonexistent/palisaded.sock");
         assertEquals(1, r.status());
-        assertTrue(r.err().contains("palisaded's tables are not reachable"), r.err());
+        assertTrue(r.err().contains("cannot reach palisaded's tables at /nonexistent/palisaded.sock: palisaded is not running"), r.err());
         Run badAddr = run("pftabled", "-a", "example.org");
         assertEquals(1, badAddr.status());
         assertTrue(badAddr.err().contains("invalid bind address -a \"example.org\""), badAddr.err());

@@ -40,7 +40,7 @@ class PalisadeConfTest {
                 """;
         var f = assertInstanceOf(PalisadeConf.Result.Failed.class, PalisadeConf.parse("p.conf", text));
         assertEquals(5, f.errors().size(), f.errors().toString());
-        assertEquals("p.conf:1: unknown keyword \"alowlist\": expected state-dir, socket, allowlist or a macro definition (name = value)", f.errors().get(0));
+        assertEquals("p.conf:1: unknown keyword \"alowlist\": expected state-dir, socket, allowlist, create-tables, divert, diverter, trap, pftabled, metrics, log or a macro definition (name = value)", f.errors().get(0));
         assertEquals(true, f.errors().get(1).startsWith("p.conf:2: allowlist: invalid address"), f.errors().get(1));
         assertEquals(true, f.errors().get(2).startsWith("p.conf:3: socket takes one value"), f.errors().get(2));
         assertEquals("p.conf:4: macro \"nope\" is not defined", f.errors().get(3));
