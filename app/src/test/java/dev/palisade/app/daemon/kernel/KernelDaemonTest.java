@@ -214,12 +214,16 @@ class KernelDaemonTest {
                 }
             }
         });
+        StringBuilder steps = new StringBuilder();
+        Runnable mark = () -> steps.append(' ').append(received.get()).append('/').append(sent.get());
         try {
             // SIGTERM, start again, while the banned host keeps sending
             daemon.destroy();
             assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "daemon stops on SIGTERM");
             assertTrue(setHolds(peerAddr), "the set survives the daemon's stop");
+            mark.run();
             startDaemon();
+            mark.run();
             assertTrue(setHolds(peerAddr), "the set still holds the peer after the restart");
 
             // a broken ruleset changes nothing
@@ -234,7 +238,9 @@ class KernelDaemonTest {
             assertTrue(setHolds(peerAddr));
 
             // a good reload keeps the ban (the set is never emptied)
+            mark.run();
             Out ok = pfctl("-f", conf.toString());
+            mark.run();
             assertEquals(0, ok.rc, ok.err);
             assertTrue(setHolds(peerAddr), "the ban survives pfctl -f");
 
@@ -243,13 +249,15 @@ class KernelDaemonTest {
             assertEquals(0, run("kill", "-HUP", Long.toString(daemon.pid())));
             waitFor(() -> pfctl("-s", "labels").out.contains("hup "), 10_000, "the SIGHUP reload (label hup)");
             assertTrue(setHolds(peerAddr), "the ban survives SIGHUP");
+            mark.run();
         } finally {
             stop.set(true);
             sender.join(5000);
             reader.join(5000);
         }
         assertTrue(sent.get() > 100, "the peer kept sending: " + sent.get());
-        assertEquals(0, received.get(), "zero packets from the banned peer passed (" + sent.get() + " sent)");
+        assertEquals(0, received.get(), "zero packets from the banned peer passed (" + sent.get()
+                + " sent; received/sent after stop, start, broken -f, good -f, HUP:" + steps + ")");
     }
 
     // ---- helpers ----------------------------------------------------------------------------
