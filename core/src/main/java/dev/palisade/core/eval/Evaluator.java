@@ -251,11 +251,18 @@ public final class Evaluator {
             return PacketBuilder.canReturnRst(p) ? PacketBuilder.tcpReset(p, ttl) : null;
         }
         if (bm == FilterRule.BlockMode.RETURN || bm == FilterRule.BlockMode.RETURN_ICMP) {
-            if (!PacketBuilder.canReturnIcmp(p)) return null;
+            if (!PacketBuilder.canReturnIcmp(p) || multicast(p)) return null;
             int ti = p.v6() ? r.returnIcmp6() : r.returnIcmp();
             return PacketBuilder.icmpUnreachable(p, ti >>> 8, ti & 0xff, PacketBuilder.DEFAULT_TTL);
         }
         return null;
+    }
+
+    /** No ICMP error about a packet to a multicast or broadcast address (icmp_error, icmp6_error). */
+    private static boolean multicast(Packet p) {
+        if (p.v6()) return (p.dstHi() >>> 56) == 0xff;
+        int d = p.dstV4();
+        return (d >>> 28) == 0xe || d == -1;
     }
 
     private void count(int r, Packet p, boolean in) {
