@@ -157,4 +157,32 @@ class EvaluatorTest {
         assertFalse(d.pass());
         assertEquals(Decision.Reason.MALFORMED, d.reason());
     }
+
+    static byte[] seg(String s, String d, int sp, int dp, long seq, long ack, int flags) {
+        return v4(6, s, d, tcp(sp, dp, seq, ack, flags, 65535, NONE, NONE));
+    }
+
+    /** Handshake of one connection; returns the decision on the client's final ACK. */
+    static Decision connect(EvalFixture f, int sport) {
+        String c = "203.0.113.5", srv = "192.0.2.1";
+        assertTrue(f.in("eth0", seg(c, srv, sport, 22, 1000, 0, Packet.TH_SYN)).stateCreated());
+        assertTrue(f.out("eth0", seg(srv, c, 22, sport, 5000, 1001, Packet.TH_SYN | Packet.TH_ACK)).pass());
+        return f.in("eth0", seg(c, srv, sport, 22, 1001, 5001, Packet.TH_ACK));
+    }
+
+    @Test
+    void maxSrcConnOverloadsTheSourceIntoTheTable() {
+        EvalFixture f = new EvalFixture("table <bf> persist\nblock in quick from <bf>\n"
+                + "pass in proto tcp to port 22 keep state (max-src-conn 1, overload <bf> flush global)\n");
+        RulesetTables.load(f.ruleset, f.tables, 0);
+        Decision first = connect(f, 40001);
+        assertTrue(first.pass(), "the first connection is within the limit");
+        Decision second = connect(f, 40002);
+        assertFalse(second.pass(), "the second established connection exceeds max-src-conn 1");
+        assertEquals(Decision.Reason.SRC_LIMIT, second.reason());
+        assertTrue(f.tables.matches("bf", dev.palisade.core.net.IpAddress.parse("203.0.113.5")));
+        assertFalse(f.in("eth0", seg("203.0.113.5", "192.0.2.1", 40003, 22, 1, 0, Packet.TH_SYN)).pass(),
+                "the overloaded source is blocked from now on");
+        assertEquals(0, f.eval.states().size(), "flush global killed the source's states");
+    }
 }
