@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "An OpenBSD-PF-style firewall for Linux: pf.conf, tables, divert, and PF's daemons.",
-        subcommands = {PfctlCommand.class, DaemonCommand.class, WhyCommand.class, PftabledCommand.class, PftabledClientCommand.class, BofhDivertCommand.class, DnsblDivertCommand.class, IblockCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PfctlCommand.class, dev.palisade.app.cli.ReplayCommand.class, DaemonCommand.class, WhyCommand.class, PftabledCommand.class, PftabledClientCommand.class, BofhDivertCommand.class, DnsblDivertCommand.class, IblockCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

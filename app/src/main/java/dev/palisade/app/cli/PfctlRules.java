@@ -61,17 +61,40 @@ public final class PfctlRules {
             err.println("pfctl: unknown optimization level \"" + optimizer + "\": expected none, basic or profile");
             return 1;
         }
-        HostProfile host;
-        try {
-            host = hostProfile == null ? LinuxHostProfile.load()
-                    : HostProfile.parse(Files.readString(hostProfile), hostProfile.toString());
-        } catch (IOException e) {
-            err.println("pfctl: cannot read host profile " + hostProfile + ": " + e.getMessage());
-            return 1;
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            err.println("pfctl: " + e.getMessage());
+        HostProfile host = loadHost(hostProfile, "pfctl", err);
+        if (host == null) return 1;
+        ParseResult r = parse(file, host, defines, stdin, "pfctl", err);
+        if (r == null) return 1;
+        err.print(PfctlText.stderr(r));
+        err.flush();
+        if (nft && r.ok()) return printNft(r.ruleset(), host, out, err);
+        if (!quiet || !r.ok()) out.print(PfctlText.stdout(r, verbose));
+        out.flush();
+        if (!r.ok()) {
             return 1;
         }
+        return 0;
+    }
+
+    /**
+     * The host profile from FILE, or the real host's when null; null after printing
+     * {@code PROG: message} to err. Shared with {@code palisade replay}.
+     */
+    public static HostProfile loadHost(Path hostProfile, String prog, PrintStream err) {
+        try {
+            return hostProfile == null ? LinuxHostProfile.load()
+                    : HostProfile.parse(Files.readString(hostProfile), hostProfile.toString());
+        } catch (IOException e) {
+            err.println(prog + ": cannot read host profile " + hostProfile + ": " + e.getMessage());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            err.println(prog + ": " + e.getMessage());
+        }
+        return null;
+    }
+
+    /** Reads and parses a pf.conf ({@code -} for stdin) as pfctl does; null after printing the read error. */
+    public static ParseResult parse(String file, HostProfile host, Map<String, String> defines, InputStream stdin,
+                                    String prog, PrintStream err) {
         String name;
         String text;
         try {
@@ -83,22 +106,13 @@ public final class PfctlRules {
                 text = Files.readString(Path.of(file), StandardCharsets.ISO_8859_1);
             }
         } catch (IOException e) {
-            err.println("pfctl: " + file + ": " + (e instanceof java.nio.file.NoSuchFileException
+            err.println(prog + ": " + file + ": " + (e instanceof java.nio.file.NoSuchFileException
                     ? "No such file or directory" : e.getMessage()));
-            return 1;
+            return null;
         }
         ParseOptions po = new ParseOptions(host, defines,
                 p -> Files.readString(Path.of(p), StandardCharsets.ISO_8859_1));
-        ParseResult r = Parser.parse(name, text, po);
-        err.print(PfctlText.stderr(r));
-        err.flush();
-        if (nft && r.ok()) return printNft(r.ruleset(), host, out, err);
-        if (!quiet || !r.ok()) out.print(PfctlText.stdout(r, verbose));
-        out.flush();
-        if (!r.ok()) {
-            return 1;
-        }
-        return 0;
+        return Parser.parse(name, text, po);
     }
 
     /** {@code --nft}: compile and print; the divert path is probed when root can, else nft's queue is assumed. */

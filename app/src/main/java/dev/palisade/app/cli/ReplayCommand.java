@@ -1,0 +1,207 @@
+package dev.palisade.app.cli;
+
+import dev.palisade.core.eval.Decision;
+import dev.palisade.core.eval.Evaluator;
+import dev.palisade.core.eval.PacketMeta;
+import dev.palisade.core.eval.RulesetTables;
+import dev.palisade.core.eval.TableLookup;
+import dev.palisade.core.lang.HostProfile;
+import dev.palisade.core.lang.ParseResult;
+import dev.palisade.core.lang.PfctlText;
+import dev.palisade.core.lang.Printer;
+import dev.palisade.core.packet.DecodeCounters;
+import dev.palisade.core.packet.Packet;
+import dev.palisade.core.pcap.CaptureException;
+import dev.palisade.core.pcap.CaptureReader;
+import dev.palisade.core.pcap.CaptureRecord;
+import dev.palisade.core.pcap.Direction;
+import dev.palisade.core.pcap.LinkType;
+import dev.palisade.core.pcap.PcapWriter;
+import dev.palisade.core.state.StateTable;
+import dev.palisade.core.table.Allowlist;
+import dev.palisade.core.table.TableSet;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code palisade replay}: runs captured packets through a ruleset in user space
+ * (core.eval) and says what pf would do with each (docs/replay.md). Time is the
+ * capture's: state timeouts and connection rates follow the packets' timestamps.
+ */
+@Command(name = "replay", description = "Evaluate captured packets against a pf.conf in user space and report verdicts and counters.")
+public final class ReplayCommand implements Callable<Integer> {
+
+    @Option(names = "-f", required = true, paramLabel = "FILE", description = "The ruleset (pf.conf).")
+    String file;
+
+    @Option(names = "--host-profile", paramLabel = "FILE", description = "Host facts (interfaces, groups) instead of this host's.")
+    Path hostProfile;
+
+    @Option(names = "-i", paramLabel = "IFACE", description = "Interface of packets whose capture names none.")
+    String iface;
+
+    @Option(names = "--dir", paramLabel = "in|out", description = "Direction of packets whose capture and host say none.")
+    String dir;
+
+    @Option(names = "-v", description = "One line per packet.")
+    boolean verbose;
+
+    @Option(names = "--write-passed", paramLabel = "FILE", description = "Write passed packets to a pcap file.")
+    Path writePassed;
+
+    @Option(names = "--write-blocked", paramLabel = "FILE", description = "Write blocked packets to a pcap file.")
+    Path writeBlocked;
+
+    @Parameters(paramLabel = "CAPTURE", arity = "1..*", description = "pcap or pcapng files.")
+    List<Path> captures;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private long tsMillis;
+
+    /** PfctlRules writes to a PrintStream; picocli gives writers. */
+    private static final class WriterStream extends java.io.OutputStream {
+        private final java.io.PrintWriter w;
+
+        WriterStream(java.io.PrintWriter w) { this.w = w; }
+
+        @Override
+        public void write(int b) { w.write(b & 0xff); }
+
+        @Override
+        public void flush() { w.flush(); }
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        PrintStream err = new PrintStream(new WriterStream(spec.commandLine().getErr()), true);
+        if (dir != null && !dir.equals("in") && !dir.equals("out")) {
+            err.println("replay: --dir " + dir + ": expected in or out");
+            return 2;
+        }
+        HostProfile host = PfctlRules.loadHost(hostProfile, "replay", err);
+        if (host == null) return 1;
+        ParseResult r = PfctlRules.parse(file, host, Map.of(), System.in, "replay", err);
+        if (r == null) return 1;
+        err.print(PfctlText.stderr(r));
+        if (!r.ok()) return 1;
+        InstantSource clock = () -> Instant.ofEpochMilli(tsMillis);
+        TableSet tables = new TableSet(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), Allowlist.EMPTY);
+        RulesetTables.load(r.ruleset(), tables, 0);
+        Evaluator ev = new Evaluator(r.ruleset(), host, new StateTable(clock, new SplittableRandom(1)),
+                TableLookup.of(tables), tables, clock, new SplittableRandom(2));
+        long[] pk = new long[2], by = new long[2];
+        long created = 0, number = 0, returned = 0;
+        DecodeCounters decode = new DecodeCounters();
+        long notIp = 0;
+        long start = System.nanoTime(), lastProgress = start;
+        Packet p = new Packet();
+        CaptureRecord rec = new CaptureRecord();
+        PcapWriter wp = writePassed == null ? null : PcapWriter.create(writePassed, LinkType.RAW);
+        PcapWriter wb = writeBlocked == null ? null : PcapWriter.create(writeBlocked, LinkType.RAW);
+        try {
+            for (Path c : captures) {
+                try (CaptureReader cr = CaptureReader.open(c)) {
+                    while (cr.next(rec)) {
+                        number++;
+                        tsMillis = rec.timestampNanos() / 1_000_000;
+                        int off = rec.ipOffset();
+                        if (off < 0) {
+                            notIp++;
+                            if (verbose) out.println(number + " skip (not IP or truncated link header)");
+                            continue;
+                        }
+                        int len = rec.length() - off;
+                        decode.count(p.decode(rec.data(), off, len));
+                        String ifn = rec.interfaceName() != null ? rec.interfaceName() : iface != null ? iface : "unknown";
+                        boolean in = direction(rec, p, host);
+                        Decision d = ev.evaluate(p, PacketMeta.of(ifn, in));
+                        int v = d.pass() ? 0 : 1;
+                        pk[v]++;
+                        by[v] += len;
+                        if (d.stateCreated()) created++;
+                        if (d.reply() != null) returned++;
+                        PcapWriter w = d.pass() ? wp : wb;
+                        if (w != null) w.write(rec.timestampNanos(), java.util.Arrays.copyOfRange(rec.data(), off, rec.length()));
+                        if (verbose) out.println(line(number, ev, d, in, ifn, p));
+                        long now = System.nanoTime();
+                        if (now - start > 2_000_000_000L && now - lastProgress > 1_000_000_000L) {
+                            lastProgress = now;
+                            err.printf("replay: %s: %d packets%n", c, number);
+                        }
+                    }
+                } catch (CaptureException e) {
+                    err.println("replay: " + e.getMessage());
+                    return 1;
+                } catch (java.nio.file.NoSuchFileException e) {
+                    err.println("replay: " + c + ": No such file or directory");
+                    return 1;
+                }
+            }
+        } finally {
+            if (wp != null) wp.close();
+            if (wb != null) wb.close();
+        }
+        out.printf("packets: %d total, %d passed (%d bytes), %d blocked (%d bytes), %d not IP%n",
+                number, pk[0], by[0], pk[1], by[1], notIp);
+        out.printf("states created: %d, current: %d; replies (return-rst/icmp): %d%n", created, ev.states().size(), returned);
+        out.printf("malformed: %d%s%n", decode.malformed(), decode.malformed() == 0 ? "" : " " + decode.byClass());
+        out.println();
+        out.println("# pfctl -s labels");
+        out.print(ev.showLabels());
+        out.println();
+        out.println("# pfctl -s rules -v");
+        out.print(ev.showRulesVerbose());
+        out.flush();
+        return 0;
+    }
+
+    /** The capture's direction, else in when the destination is the host's, out when the source is, else --dir (in). */
+    private boolean direction(CaptureRecord rec, Packet p, HostProfile host) {
+        if (rec.direction() == Direction.IN) return true;
+        if (rec.direction() == Direction.OUT) return false;
+        if (p.af() != 0) {
+            for (var e : host.addressesOf("self")) {
+                var a = e.getValue().address();
+                if (a.v6() == p.v6() && a.hi() == (p.v6() ? p.dstHi() : 0) && a.lo() == (p.v6() ? p.dstLo() : p.dstV4() & 0xffffffffL)) return true;
+                if (a.v6() == p.v6() && a.hi() == (p.v6() ? p.srcHi() : 0) && a.lo() == (p.v6() ? p.srcLo() : p.srcV4() & 0xffffffffL)) return false;
+            }
+        }
+        return !"out".equals(dir);
+    }
+
+    private static String line(long n, Evaluator ev, Decision d, boolean in, String ifn, Packet p) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(n).append(' ').append(d.pass() ? "pass" : "block");
+        if (!d.replyKind().isEmpty()) sb.append(' ').append(d.replyKind());
+        sb.append(in ? " in on " : " out on ").append(ifn).append(' ').append(p.ok() ? p.toString() : "malformed " + p.malformed());
+        switch (d.reason()) {
+            case STATE -> sb.append(" state ").append(d.state()).append(" of @").append(d.rule());
+            case BAD_STATE -> sb.append(" state-mismatch on state ").append(d.state());
+            case DEFAULT -> sb.append(" default rule");
+            case SKIP -> sb.append(" set skip");
+            case MALFORMED -> sb.append(" malformed");
+            default -> {
+                sb.append(" @").append(d.rule()).append(' ').append(Printer.rule(ev.rules().get(d.rule()), 0));
+                if (d.stateCreated()) sb.append(" [state ").append(d.state()).append(" created]");
+                if (d.reason() != Decision.Reason.RULE) sb.append(" (").append(d.reason().name().toLowerCase().replace('_', '-')).append(')');
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,119 @@
+package dev.palisade.app.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.palisade.app.Main;
+import dev.palisade.core.pcap.LinkType;
+import dev.palisade.core.pcap.PcapWriter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code palisade replay} on examples/sample.pcap and on garbage. */
+class ReplayCommandTest {
+    static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void samplePcapVerdictsFollowExamplesPfConf() {
+        Run r = run("replay", "-v", "-f", ROOT.resolve("examples/pf.conf").toString(),
+                "--host-profile", ROOT.resolve("examples/sample-host.profile").toString(), "-i", "eth0",
+                ROOT.resolve("examples/sample.pcap").toString());
+        assertEquals(0, r.code(), r.err());
+        Matcher m = Pattern.compile("packets: (\\d+) total, (\\d+) passed \\(\\d+ bytes\\), (\\d+) blocked").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        int total = Integer.parseInt(m.group(1)), passed = Integer.parseInt(m.group(2)), blocked = Integer.parseInt(m.group(3));
+        assertEquals(total, passed + blocked, "every packet counted");
+        // 10.99.0.0/24 is in <martians>: every IPv4 packet coming in is blocked by the quick rule
+        for (String l : r.out().split("\n")) {
+            if (l.matches("\\d+ .* in on eth0 inet 10\\.99.*")) {
+                assertTrue(l.contains("block") && l.contains("from <martians>"), l);
+            }
+            if (l.contains("inet6 fd99::2:8080 > fd99::1") || l.contains("fd99::1:37456 > fd99::2:8080 proto 6 len 80 flags 2 ")) {
+                assertTrue(l.contains(" block"), "8080 is not a passed service: " + l);
+            }
+        }
+        assertTrue(r.out().matches("(?s).*\\d+ pass in on eth0 inet6 fd99::1 > fd99::2 proto 58 .*icmp 128/0 @\\d+ pass in on egress inet6 proto ipv6-icmp .*created.*"),
+                "IPv6 echo request passes and creates a state");
+        assertTrue(r.out().matches("(?s).*\\d+ pass out on eth0 inet6 fd99::2 > fd99::1 proto 58 .*icmp 129/0 state \\d+ of @\\d+.*"),
+                "its reply matches the state");
+        assertTrue(r.out().contains("# pfctl -s labels\nurpf "));
+        assertTrue(r.out().contains("  [ Evaluations: "));
+        assertTrue(r.out().contains("icmp 143/0 @0 block return log all"), "MLD reports blocked without a reply to multicast");
+        assertFalse(r.out().contains("block return-icmp in on eth0 inet6 fe80::ff:fe00:1 > ff02::16"));
+        assertEquals(46, total);
+        assertEquals(6, passed);
+    }
+
+    @Test
+    void randomBytesAndTruncatedPacketsReplayToTheEnd(@TempDir Path dir) throws Exception {
+        Path cap = dir.resolve("junk.pcap");
+        SplittableRandom rnd = new SplittableRandom(5);
+        int n = 500;
+        try (PcapWriter w = PcapWriter.create(cap, LinkType.RAW)) {
+            byte[] sample = {0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0, 1, 0, 2};
+            for (int i = 0; i < n; i++) {
+                byte[] b;
+                if (i % 2 == 0) {
+                    b = new byte[rnd.nextInt(80)];
+                    rnd.nextBytes(b);
+                } else {
+                    b = java.util.Arrays.copyOf(sample, rnd.nextInt(sample.length + 1));
+                }
+                w.write(i * 1000L, b);
+            }
+        }
+        Path conf = dir.resolve("pf.conf");
+        Files.writeString(conf, "block all\npass in proto tcp\n");
+        Path prof = dir.resolve("host.profile");
+        Files.writeString(prof, "interface eth0 10.0.0.2/24\n");
+        Run r = run("replay", "-f", conf.toString(), "--host-profile", prof.toString(), "-i", "eth0", cap.toString());
+        assertEquals(0, r.code(), r.err());
+        Matcher m = Pattern.compile("packets: (\\d+) total, (\\d+) passed \\(\\d+ bytes\\), (\\d+) blocked \\(\\d+ bytes\\), (\\d+) not IP").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertEquals(n, Integer.parseInt(m.group(1)));
+        assertEquals(n, Integer.parseInt(m.group(2)) + Integer.parseInt(m.group(3)) + Integer.parseInt(m.group(4)));
+        Matcher mal = Pattern.compile("malformed: (\\d+)").matcher(r.out());
+        assertTrue(mal.find());
+        assertTrue(Long.parseLong(mal.group(1)) > n / 2, r.out());
+    }
+
+    @Test
+    void badInputsSayWhat(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("pf.conf");
+        Files.writeString(conf, "pass all\n");
+        Run r = run("replay", "-f", conf.toString(), "--host-profile", "/nonexistent", "x.pcap");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("cannot read host profile /nonexistent"), r.err());
+        Path prof = dir.resolve("host.profile");
+        Files.writeString(prof, "interface eth0 10.0.0.2/24\n");
+        r = run("replay", "-f", conf.toString(), "--host-profile", prof.toString(), dir.resolve("none.pcap").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("none.pcap: No such file or directory"), r.err());
+        Files.writeString(dir.resolve("bad.pcap"), "not a capture at all");
+        r = run("replay", "-f", conf.toString(), "--host-profile", prof.toString(), dir.resolve("bad.pcap").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("not a capture"), r.err());
+        r = run("replay", "--dir", "sideways", "-f", conf.toString(), dir.resolve("bad.pcap").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--dir sideways: expected in or out"), r.err());
+    }
+}

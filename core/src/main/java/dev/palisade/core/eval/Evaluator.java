@@ -1,0 +1,559 @@
+package dev.palisade.core.eval;
+
+import dev.palisade.core.lang.Address;
+import dev.palisade.core.lang.AddrMatch;
+import dev.palisade.core.lang.Af;
+import dev.palisade.core.lang.FilterRule;
+import dev.palisade.core.lang.HostProfile;
+import dev.palisade.core.lang.IdOp;
+import dev.palisade.core.lang.PortOp;
+import dev.palisade.core.lang.Printer;
+import dev.palisade.core.lang.Ruleset;
+import dev.palisade.core.net.IpAddress;
+import dev.palisade.core.net.IpPrefix;
+import dev.palisade.core.packet.Packet;
+import dev.palisade.core.packet.PacketBuilder;
+import dev.palisade.core.state.StateOptions;
+import dev.palisade.core.state.StateTable;
+import dev.palisade.core.state.StateVerdict;
+import dev.palisade.core.state.TcpStates;
+import dev.palisade.core.table.Origin;
+import dev.palisade.core.table.Tables;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+
+/**
+ * pf's packet test in user space: state lookup, then the flat rules.
+ *
+ * <h2>Semantics (after OpenBSD sys/net/pf.c: pf_test, pf_test_rule, pf_match_rule)</h2>
+ * <ul>
+ * <li>Malformed packets are dropped; packets on a {@code set skip} interface pass untouched.
+ * <li>The state table ({@link StateTable}) is asked first; ICMP errors match the state of the
+ *   packet they quote. A match passes (or drops a packet outside the windows) with no rule
+ *   evaluation; the packet counts on the rule that created the state.
+ * <li>Otherwise the rules: the last matching rule wins, {@code quick} stops; {@code match}
+ *   rules never decide but add their tag and log bits. No match: pf's default rule, pass
+ *   without state. Criteria are tested in pf's order; {@code probability} (an injected
+ *   random number, drawn only for rules that matched everything else) last.
+ * <li>{@code user}/{@code group}: a packet without a local socket has uid/gid UID_MAX,
+ *   which only {@code =} and {@code !=} compare (pf_match_uid).
+ * <li>{@code no-route}, {@code urpf-failed}, {@code route}: XXX the evaluator knows no
+ *   routing table; the answer is "unknown", and an unknown address test never matches
+ *   (negated or not).
+ * <li>A stateful pass creates a state ({@link StateTable#create}); at the state or rule
+ *   limit the packet is dropped. max-src-conn / max-src-conn-rate count a source's
+ *   connections when their handshake completes (pf_src_connlimit); beyond the limit the
+ *   source goes into the overload table ({@link Origin.Overload}), its states are flushed
+ *   as asked, and the packet is dropped.
+ * <li>{@code block return}: a RST for TCP, an ICMP unreachable for others, built with
+ *   {@link PacketBuilder}; never in answer to a RST or an ICMP error.
+ * </ul>
+ *
+ * <h2>Skip steps: why</h2>
+ * As pf_calc_skip_steps: for each rule and each of eight criteria (interface, direction,
+ * family, protocol, source address, destination address, source port, destination port)
+ * the index of the next rule that differs in it. A rule failing on a criterion fails for
+ * every following rule that tests it the same way, so the walk jumps there. Criteria are
+ * tested in that order, so a jump never passes a rule that could match. The same
+ * {@link #test} serves the plain linear walk ({@link #evaluateLinear}), the oracle of the
+ * property test; both must agree on every packet.
+ *
+ * <p>XXX not modelled: anchors (an anchor rule never matches), NAT/rdr/af-to, route-to,
+ * divert (a divert rule passes; the divert itself is the kernel's), os fingerprints,
+ * {@code received-on}, {@code prio}, rtable, source-tracking node limits
+ * ({@code max-src-nodes}, {@code max-src-states}); a source's connection count never
+ * decreases except by a flush.
+ *
+ * <p>Not thread safe: one evaluator per thread, as its state table.
+ */
+public final class Evaluator {
+    /** Skip step criteria, pf's PF_SKIP_* order without rdomain. */
+    public static final int SKIP_IFP = 0, SKIP_DIR = 1, SKIP_AF = 2, SKIP_PROTO = 3, SKIP_SRC_ADDR = 4,
+            SKIP_DST_ADDR = 5, SKIP_SRC_PORT = 6, SKIP_DST_PORT = 7, SKIP_COUNT = 8;
+    private static final int NEXT = 8, MATCH = -1;
+
+    private final List<FilterRule> rules;
+    private final HostProfile host;
+    private final StateTable states;
+    private final TableLookup tables;
+    private final Tables overloadTables;
+    private final RandomGenerator random;
+    private final InstantSource clock;
+    private final List<String> skipIfs;
+    private final AddrTest[] src, dst;
+    private final StateOptions[] stateOptions;
+    private final int[][] skip;
+    private final boolean[] expired;
+    private final Map<String, Integer> ifIndex = new HashMap<>();
+    private final BitSet connCounted = new BitSet();
+    private final Map<SrcKey, SrcNode> srcNodes = new HashMap<>();
+
+    // counters
+    private final long[] evaluations, pktsIn, bytesIn, pktsOut, bytesOut, statesTotal;
+
+    /**
+     * @param ruleset        the flat rules and options
+     * @param host           interfaces, groups, addresses ({@code self}, {@code (if)}, {@code on group})
+     * @param states         the state table to consult and fill
+     * @param tables         table lookups
+     * @param overloadTables where {@code overload <t>} adds sources, or null to ignore overload
+     * @param clock          time for connection rates
+     * @param random         source of {@code probability} draws
+     */
+    public Evaluator(Ruleset ruleset, HostProfile host, StateTable states, TableLookup tables, Tables overloadTables,
+                     InstantSource clock, RandomGenerator random) {
+        this.rules = ruleset.rules();
+        this.host = Objects.requireNonNull(host, "host");
+        this.states = Objects.requireNonNull(states, "states");
+        this.tables = Objects.requireNonNull(tables, "tables");
+        this.overloadTables = overloadTables;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.random = Objects.requireNonNull(random, "random");
+        this.skipIfs = ruleset.options().skip();
+        int n = rules.size();
+        src = new AddrTest[n];
+        dst = new AddrTest[n];
+        stateOptions = new StateOptions[n];
+        for (int i = 0; i < n; i++) {
+            FilterRule r = rules.get(i);
+            if (r.number() != i) {
+                throw new IllegalArgumentException("rule " + i + " is numbered " + r.number() + ": rules must be numbered 0..n-1 in order");
+            }
+            src[i] = AddrTest.compile(r.src(), host);
+            dst[i] = AddrTest.compile(r.dst(), host);
+            var so = r.stateOptions();
+            stateOptions[i] = new StateOptions(i, r.state() == FilterRule.StateType.MODULATE, so.sloppy(),
+                    (int) Math.min(Integer.MAX_VALUE, so.max()), so.ifBound() || ruleset.options().stateIfBound() && !so.floating(), null);
+        }
+        skip = SkipSteps.compute(rules);
+        expired = new boolean[n];
+        evaluations = new long[n];
+        pktsIn = new long[n];
+        bytesIn = new long[n];
+        pktsOut = new long[n];
+        bytesOut = new long[n];
+        statesTotal = new long[n];
+    }
+
+    public List<FilterRule> rules() { return rules; }
+
+    public StateTable states() { return states; }
+
+    /** The skip steps: {@code skipSteps()[criterion][rule]} is the next rule to test, {@code rules().size()} for the end. */
+    public int[][] skipSteps() {
+        int[][] c = new int[SKIP_COUNT][];
+        for (int i = 0; i < SKIP_COUNT; i++) c[i] = skip[i].clone();
+        return c;
+    }
+
+    /** Evaluates one packet with skip steps. */
+    public Decision evaluate(Packet p, PacketMeta m) {
+        return run(p, m, true);
+    }
+
+    /** The same, walking every rule: the oracle for {@link #evaluate}. */
+    public Decision evaluateLinear(Packet p, PacketMeta m) {
+        return run(p, m, false);
+    }
+
+    private Decision run(Packet p, PacketMeta m, boolean useSkip) {
+        if (!p.ok()) {
+            return new Decision(false, Decision.Reason.MALFORMED, -1, -1, false, null, 0, null);
+        }
+        if (skipped(m.ifname())) {
+            return new Decision(true, Decision.Reason.SKIP, -1, -1, false, null, 0, null);
+        }
+        int ifi = ifIndex.computeIfAbsent(m.ifname(), k -> ifIndex.size());
+        StateVerdict sv = states.test(p, m.in(), ifi);
+        if (sv == StateVerdict.PASS || sv == StateVerdict.BAD_STATE) {
+            int id = states.lastId();
+            int r = id >= 0 ? states.ruleOf(id) : -1;
+            boolean pass = sv == StateVerdict.PASS;
+            if (pass && r >= 0 && r < rules.size() && !connLimit(id, r, p)) {
+                return new Decision(false, Decision.Reason.SRC_LIMIT, r, id, false, null, 0, null);
+            }
+            if (r >= 0 && r < rules.size()) count(r, p, m.in());
+            return new Decision(pass, pass ? Decision.Reason.STATE : Decision.Reason.BAD_STATE, r, id, false, null, 0, null);
+        }
+        return rules(p, m, ifi, useSkip);
+    }
+
+    private boolean skipped(String ifname) {
+        for (String s : skipIfs) {
+            if (s.equals(ifname) || host.groups().getOrDefault(s, List.of()).contains(ifname)
+                    || s.equals("lo") && host.isLoopback(ifname)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Decision rules(Packet p, PacketMeta m, int ifi, boolean useSkip) {
+        int n = rules.size();
+        int decided = -1;
+        String tag = null;
+        int log = 0;
+        int i = 0;
+        while (i < n) {
+            evaluations[i]++;
+            int t = test(i, p, m, tag);
+            if (t != MATCH) {
+                i = useSkip && t != NEXT ? skip[t][i] : i + 1;
+                continue;
+            }
+            FilterRule r = rules.get(i);
+            if (r.tag() != null) tag = r.tag();
+            if (r.action() == FilterRule.Action.MATCH) {
+                log |= r.log();
+                count(i, p, m.in());
+            } else {
+                decided = i;
+            }
+            if (r.quick()) break;
+            i++;
+        }
+        if (decided < 0) {
+            return new Decision(true, Decision.Reason.DEFAULT, -1, -1, false, tag, log, null);
+        }
+        FilterRule r = rules.get(decided);
+        log |= r.log();
+        if (r.once()) expired[decided] = true;
+        count(decided, p, m.in());
+        if (r.action() == FilterRule.Action.BLOCK) {
+            return new Decision(false, Decision.Reason.RULE, decided, -1, false, tag, log, reply(r, p));
+        }
+        if (r.state() != FilterRule.StateType.NONE) {
+            int id = states.create(p, m.in(), ifi, stateOptions[decided]);
+            if (id >= 0) {
+                statesTotal[decided]++;
+                connCounted.clear(id);
+                return new Decision(true, Decision.Reason.RULE, decided, id, true, tag, log, null);
+            }
+            if (id == StateTable.CREATE_LIMIT || id == StateTable.CREATE_RULE_LIMIT || id == StateTable.CREATE_EXISTS) {
+                return new Decision(false, Decision.Reason.STATE_LIMIT, decided, -1, false, tag, log, null);
+            }
+        }
+        return new Decision(true, Decision.Reason.RULE, decided, -1, false, tag, log, null);
+    }
+
+    /** pf's return modes: RST for TCP, ICMP unreachable otherwise; null when nothing is sent. */
+    private static byte[] reply(FilterRule r, Packet p) {
+        FilterRule.BlockMode bm = r.blockMode();
+        int ttl = r.returnTtl() > 0 ? r.returnTtl() : PacketBuilder.DEFAULT_TTL;
+        boolean tcp = p.proto() == Packet.PROTO_TCP;
+        if ((bm == FilterRule.BlockMode.RETURN_RST || bm == FilterRule.BlockMode.RETURN && tcp)) {
+            return PacketBuilder.canReturnRst(p) ? PacketBuilder.tcpReset(p, ttl) : null;
+        }
+        if (bm == FilterRule.BlockMode.RETURN || bm == FilterRule.BlockMode.RETURN_ICMP) {
+            if (!PacketBuilder.canReturnIcmp(p) || multicast(p)) return null;
+            int ti = p.v6() ? r.returnIcmp6() : r.returnIcmp();
+            return PacketBuilder.icmpUnreachable(p, ti >>> 8, ti & 0xff, PacketBuilder.DEFAULT_TTL);
+        }
+        return null;
+    }
+
+    /** No ICMP error about a packet to a multicast or broadcast address (icmp_error, icmp6_error). */
+    private static boolean multicast(Packet p) {
+        if (p.v6()) return (p.dstHi() >>> 56) == 0xff;
+        int d = p.dstV4();
+        return (d >>> 28) == 0xe || d == -1;
+    }
+
+    private void count(int r, Packet p, boolean in) {
+        if (in) {
+            pktsIn[r]++;
+            bytesIn[r] += p.ipLength();
+        } else {
+            pktsOut[r]++;
+            bytesOut[r] += p.ipLength();
+        }
+    }
+
+    /**
+     * Tests rule {@code i}: {@link #MATCH}, or the criterion that failed (an index into
+     * the skip steps), or {@link #NEXT} for a failure skip steps do not cover.
+     */
+    private int test(int i, Packet p, PacketMeta m, String tag) {
+        FilterRule r = rules.get(i);
+        if (expired[i] || r.anchor() != null) return NEXT;
+        if (r.ifname() != null && ifMatch(r.ifname(), m.ifname()) == r.ifNegated()) return SKIP_IFP;
+        if (r.direction() == FilterRule.Direction.IN && !m.in() || r.direction() == FilterRule.Direction.OUT && m.in()) {
+            return SKIP_DIR;
+        }
+        if (r.af() == Af.INET && p.v6() || r.af() == Af.INET6 && !p.v6()) return SKIP_AF;
+        if (r.proto() != 0 && r.proto() != p.proto()) return SKIP_PROTO;
+        if (!src[i].matches(p.v6(), p.srcHi(), p.srcLo(), tables)) return SKIP_SRC_ADDR;
+        if (!dst[i].matches(p.v6(), p.dstHi(), p.dstLo(), tables)) return SKIP_DST_ADDR;
+        int proto = p.proto();
+        boolean frag = p.fragmentOffset() != 0;
+        PortOp sp = r.src().port(), dp = r.dst().port();
+        if (frag) {
+            if (sp != null || dp != null || r.flagset() != 0 || r.icmpType() >= 0 || r.icmpCode() >= 0) return NEXT;
+        } else if (proto == Packet.PROTO_TCP || proto == Packet.PROTO_UDP) {
+            if (proto == Packet.PROTO_TCP && r.flagset() != 0 && (p.tcpFlags() & r.flagset()) != r.flags()) return NEXT;
+            if (sp != null && (!p.hasTransport() || !sp.test(p.srcPort()))) return SKIP_SRC_PORT;
+            if (dp != null && (!p.hasTransport() || !dp.test(p.dstPort()))) return SKIP_DST_PORT;
+            if (r.uid() != null && !idMatch(r.uid(), m.uid())) return NEXT;
+            if (r.gid() != null && !idMatch(r.gid(), m.gid())) return NEXT;
+        } else if (proto == Packet.PROTO_ICMP || proto == Packet.PROTO_ICMPV6) {
+            if (r.icmpType() >= 0 && (!p.hasTransport() || r.icmpType() != p.icmpType())) return NEXT;
+            if (r.icmpCode() >= 0 && (!p.hasTransport() || r.icmpCode() != p.icmpCode())) return NEXT;
+        } else if (sp != null || dp != null || r.icmpType() >= 0) {
+            return NEXT;
+        }
+        if (r.tos() >= 0 && r.tos() != (p.tos() & 0xfc)) return NEXT;
+        if (r.fragment() && !p.isFragment()) return NEXT;
+        if (r.tagged() != null && r.tagged().equals(tag) == r.taggedNegated()) return NEXT;
+        if (r.os() != null || r.receivedOn() != null || r.prio() >= 0) return NEXT;
+        if (r.probability() != 0) {
+            long draw = (random.nextLong() & 0xffffffffL) % 0xfffffffeL + 1; // 1 .. 2^32-2
+            if (r.probability() <= draw) return NEXT;
+        }
+        return MATCH;
+    }
+
+    private boolean ifMatch(String ruleIf, String pktIf) {
+        if (ruleIf.equals(pktIf)) return true;
+        List<String> g = host.groups().get(ruleIf);
+        return g != null && g.contains(pktIf);
+    }
+
+    /** pf_match_uid: an unknown owner is only compared by = and !=. */
+    private static boolean idMatch(IdOp op, long id) {
+        if (id == PacketMeta.UNKNOWN && op.op() != dev.palisade.core.lang.Op.EQ && op.op() != dev.palisade.core.lang.Op.NE) {
+            return false;
+        }
+        return op.op().test(id, op.lo(), op.hi());
+    }
+
+    // --------------------------------------------------------- source tracking
+
+    private record SrcKey(int rule, IpAddress src) {
+    }
+
+    private static final class SrcNode {
+        long conn;
+        long rateCount, rateLast;
+    }
+
+    /** pf_src_connlimit at the handshake's end: false when the packet must be dropped. */
+    private boolean connLimit(int id, int r, Packet p) {
+        FilterRule rule = rules.get(r);
+        var so = rule.stateOptions();
+        if (so.maxSrcConn() == 0 && so.maxSrcConnRate() == 0) return true;
+        if (connCounted.get(id)) return true;
+        if (states.peerState(id, 0) < TcpStates.ESTABLISHED || states.peerState(id, 1) < TcpStates.ESTABLISHED) return true;
+        connCounted.set(id);
+        IpAddress source = states.entry(id).src();
+        SrcNode sn = srcNodes.computeIfAbsent(new SrcKey(r, source), k -> new SrcNode());
+        sn.conn++;
+        long now = clock.millis();
+        boolean bad = so.maxSrcConn() != 0 && sn.conn > so.maxSrcConn();
+        if (so.maxSrcConnRate() != 0) {
+            long window = so.maxSrcConnRateSeconds() * 1000;
+            long diff = now - sn.rateLast;
+            if (diff >= window || window == 0) sn.rateCount = 0;
+            else sn.rateCount -= sn.rateCount * diff / window;
+            sn.rateCount += 1000;
+            sn.rateLast = now;
+            if (sn.rateCount > so.maxSrcConnRate() * 1000) bad = true;
+        }
+        if (!bad) return true;
+        if (so.overload() != null && overloadTables != null) {
+            overloadTables.add(so.overload(), IpPrefix.host(source), null,
+                    new Origin.Overload("@" + r + " " + Printer.rule(rule, 0)));
+            if (so.flush() != dev.palisade.core.lang.StateOptions.Flush.NONE) {
+                boolean global = so.flush() == dev.palisade.core.lang.StateOptions.Flush.GLOBAL;
+                List<Integer> kill = new ArrayList<>();
+                states.forEach(s -> {
+                    if (s != id && (global || states.ruleOf(s) == r) && states.entry(s).src().equals(source)) kill.add(s);
+                });
+                kill.forEach(states::remove);
+            }
+        }
+        states.remove(id);
+        return false;
+    }
+
+    // --------------------------------------------------------------- counters
+
+    /** Per-rule counters: evaluations, packets and bytes in and out, states created (pf's states_tot). */
+    public record RuleCounters(long evaluations, long packetsIn, long bytesIn, long packetsOut, long bytesOut,
+                               long statesTotal, int statesCurrent) {
+        public long packets() { return packetsIn + packetsOut; }
+
+        public long bytes() { return bytesIn + bytesOut; }
+    }
+
+    public RuleCounters counters(int rule) {
+        return new RuleCounters(evaluations[rule], pktsIn[rule], bytesIn[rule], pktsOut[rule], bytesOut[rule],
+                statesTotal[rule], states.ruleStates(rule));
+    }
+
+    /** {@code pfctl -s labels}: one line per rule with a label. */
+    public String showLabels() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < rules.size(); i++) {
+            FilterRule r = rules.get(i);
+            if (r.label() == null) continue;
+            RuleCounters c = counters(i);
+            sb.append(r.label()).append(' ').append(c.evaluations()).append(' ').append(c.packets()).append(' ')
+                    .append(c.bytes()).append(' ').append(c.packetsIn()).append(' ').append(c.bytesIn()).append(' ')
+                    .append(c.packetsOut()).append(' ').append(c.bytesOut()).append(' ').append(c.statesTotal())
+                    .append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** {@code pfctl -s rules -v}: each rule, then its counters line. */
+    public String showRulesVerbose() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < rules.size(); i++) {
+            sb.append(Printer.rule(rules.get(i), 0)).append('\n');
+            RuleCounters c = counters(i);
+            sb.append(String.format("  [ Evaluations: %-8d Packets: %-8d Bytes: %-10d States: %-6d]%n",
+                    c.evaluations(), c.packets(), c.bytes(), c.statesCurrent()));
+        }
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------- addresses
+
+    /** One side's address test, compiled: primitives, no allocation per packet. */
+    static final class AddrTest {
+        static final int ANY = 0, NETS = 1, RANGE = 2, TABLE = 3, UNKNOWN = 4;
+        final int kind;
+        final boolean neg;
+        final String table;
+        // NETS: v6 flag, hi, lo, mask hi, mask lo per entry; RANGE: entry 0 = from, 1 = to
+        final boolean[] v6;
+        final long[] hi, lo, mhi, mlo;
+
+        private AddrTest(int kind, boolean neg, String table, List<IpPrefix> nets) {
+            this.kind = kind;
+            this.neg = neg;
+            this.table = table;
+            int n = nets.size();
+            v6 = new boolean[n];
+            hi = new long[n];
+            lo = new long[n];
+            mhi = new long[n];
+            mlo = new long[n];
+            for (int i = 0; i < n; i++) {
+                IpPrefix pr = nets.get(i);
+                IpAddress a = pr.address();
+                v6[i] = a.v6();
+                int len = a.v6() ? pr.length() : pr.length() + 96;
+                mhi[i] = len == 0 ? 0 : len >= 64 ? -1L : -1L << (64 - len);
+                mlo[i] = len <= 64 ? 0 : len >= 128 ? -1L : -1L << (128 - len);
+                hi[i] = a.hi() & mhi[i];
+                lo[i] = a.lo() & mlo[i];
+                if (!a.v6()) { // v4 in lo's low 32 bits, hi 0
+                    int l4 = pr.length();
+                    mhi[i] = 0;
+                    mlo[i] = l4 == 0 ? 0 : (0xffffffffL << (32 - l4)) & 0xffffffffL;
+                    hi[i] = 0;
+                    lo[i] = (a.lo() & 0xffffffffL) & mlo[i];
+                }
+            }
+        }
+
+        static AddrTest compile(AddrMatch m, HostProfile host) {
+            Address a = m.address();
+            return switch (a) {
+                case Address.Any x -> new AddrTest(ANY, m.negated(), null, List.of());
+                case Address.Prefix x -> new AddrTest(NETS, m.negated(), null, List.of(x.prefix()));
+                case Address.Range x -> new AddrTest(RANGE, m.negated(), null,
+                        List.of(IpPrefix.host(x.from()), IpPrefix.host(x.to())));
+                case Address.Table x -> new AddrTest(TABLE, m.negated(), x.name(), List.of());
+                case Address.Dynamic x -> new AddrTest(NETS, m.negated(), null, dynamic(x, host));
+                default -> new AddrTest(UNKNOWN, m.negated(), null, List.of());
+            };
+        }
+
+        /** The networks an {@code (if)} / {@code self} address stands for on this host. */
+        static List<IpPrefix> dynamic(Address.Dynamic d, HostProfile host) {
+            List<IpPrefix> out = new ArrayList<>();
+            boolean seen4 = false, seen6 = false;
+            for (var e : host.addressesOf(d.ifname())) {
+                HostProfile.IfAddress ia = e.getValue();
+                IpAddress a = ia.address();
+                if (d.noAlias()) {
+                    if (a.v6() ? seen6 : seen4) continue;
+                    if (a.v6()) seen6 = true; else seen4 = true;
+                }
+                if (d.network()) {
+                    if (ia.scoped()) continue;
+                    out.add(new IpPrefix(mask(a, ia.prefixLen()), ia.prefixLen()));
+                } else if (d.broadcast()) {
+                    if (a.v6() || ia.prefixLen() >= 31) continue;
+                    int m = ia.prefixLen() == 0 ? 0 : -1 << (32 - ia.prefixLen());
+                    out.add(IpPrefix.host(IpAddress.ofV4(a.v4() | ~m)));
+                } else if (d.peer()) {
+                    if (ia.peer() != null) out.add(IpPrefix.host(ia.peer()));
+                } else {
+                    int len = d.mask() >= 0 ? Math.min(d.mask(), a.bits()) : a.bits();
+                    out.add(new IpPrefix(mask(a, len), len));
+                }
+            }
+            return out;
+        }
+
+        private static IpAddress mask(IpAddress a, int len) {
+            if (!a.v6()) {
+                int m = len == 0 ? 0 : -1 << (32 - len);
+                return IpAddress.ofV4(a.v4() & m);
+            }
+            long mh = len == 0 ? 0 : len >= 64 ? -1L : -1L << (64 - len);
+            long ml = len <= 64 ? 0 : len >= 128 ? -1L : -1L << (128 - len);
+            return IpAddress.ofV6(a.hi() & mh, a.lo() & ml);
+        }
+
+        boolean matches(boolean pv6, long phi, long plo, TableLookup tables) {
+            boolean r;
+            switch (kind) {
+                case ANY:
+                    r = true;
+                    break;
+                case NETS:
+                    r = false;
+                    for (int i = 0; i < v6.length; i++) {
+                        if (v6[i] != pv6) continue;
+                        if (pv6 ? ((phi & mhi[i]) == hi[i] && (plo & mlo[i]) == lo[i])
+                                : (((plo & 0xffffffffL) & mlo[i]) == lo[i])) {
+                            r = true;
+                            break;
+                        }
+                    }
+                    break;
+                case RANGE:
+                    if (v6[0] != pv6) {
+                        r = false;
+                    } else if (pv6) {
+                        r = cmp(phi, plo, hi[0], lo[0]) >= 0 && cmp(phi, plo, hi[1], lo[1]) <= 0;
+                    } else {
+                        long x = plo & 0xffffffffL;
+                        r = x >= lo[0] && x <= lo[1];
+                    }
+                    break;
+                case TABLE:
+                    r = pv6 ? tables.matchV6(table, phi, plo) : tables.matchV4(table, (int) plo);
+                    break;
+                default:
+                    return false; // XXX no routing table: unknown never matches
+            }
+            return r != neg;
+        }
+
+        private static int cmp(long ahi, long alo, long bhi, long blo) {
+            int c = Long.compareUnsigned(ahi, bhi);
+            return c != 0 ? c : Long.compareUnsigned(alo, blo);
+        }
+    }
+}

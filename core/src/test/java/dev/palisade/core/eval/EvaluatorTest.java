@@ -1,0 +1,188 @@
+package dev.palisade.core.eval;
+
+import static dev.palisade.core.packet.TestPackets.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.palisade.core.net.IpPrefix;
+import dev.palisade.core.packet.Packet;
+import dev.palisade.core.table.Origin;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Golden verdicts: small rulesets, handmade packets. */
+class EvaluatorTest {
+    static final byte[] NONE = new byte[0];
+
+    static byte[] syn(String s, String d, int sport, int dport) {
+        return v4(6, s, d, tcp(sport, dport, 1000, 0, Packet.TH_SYN, 65535, NONE, NONE));
+    }
+
+    static byte[] udp4(String s, String d, int sport, int dport) {
+        return v4(17, s, d, udp(sport, dport, new byte[4]));
+    }
+
+    @Test
+    void lastMatchWinsQuickStopsDefaultPasses() {
+        EvalFixture f = new EvalFixture("block all\npass in proto tcp to port 22\nblock in quick proto tcp from 10.0.0.0/8\npass in proto tcp from 10.1.0.0/16\n");
+        Decision d = f.in("eth0", syn("192.0.2.9", "192.0.2.1", 4000, 22));
+        assertTrue(d.pass());
+        assertEquals(1, d.rule());
+        assertTrue(d.stateCreated(), "pass rules keep state by default");
+        d = f.in("eth0", syn("10.1.2.3", "192.0.2.1", 4000, 22));
+        assertFalse(d.pass(), "quick block stops before the later pass");
+        assertEquals(2, d.rule());
+        d = f.in("eth0", syn("192.0.2.9", "192.0.2.1", 4000, 80));
+        assertFalse(d.pass());
+        assertEquals(0, d.rule());
+        EvalFixture empty = new EvalFixture("pass out proto udp\n");
+        d = empty.in("eth0", syn("192.0.2.9", "192.0.2.1", 4000, 80));
+        assertTrue(d.pass());
+        assertEquals(Decision.Reason.DEFAULT, d.reason());
+        assertEquals(-1, d.state());
+    }
+
+    @Test
+    void stateMatchesRepliesAndIcmpErrorsQuotingTheFlow() {
+        EvalFixture f = new EvalFixture("block all\npass out proto udp\n");
+        byte[] q = udp4("192.0.2.1", "203.0.113.5", 5000, 53);
+        Decision d = f.out("eth0", q);
+        assertTrue(d.pass() && d.stateCreated());
+        d = f.in("eth0", udp4("203.0.113.5", "192.0.2.1", 53, 5000));
+        assertEquals(Decision.Reason.STATE, d.reason());
+        assertEquals(1, d.rule());
+        byte[] quoted = java.util.Arrays.copyOf(q, 28);
+        d = f.in("eth0", v4(1, "203.0.113.5", "192.0.2.1", icmp(3, 3, 0, 0, quoted)));
+        assertEquals(Decision.Reason.STATE, d.reason(), "ICMP error about the flow matches its state");
+        d = f.in("eth0", udp4("203.0.113.5", "192.0.2.1", 53, 5001));
+        assertFalse(d.pass());
+        assertEquals(0, d.rule());
+    }
+
+    @Test
+    void matchRulesAccumulateTagsAndTaggedTestsThem() {
+        EvalFixture f = new EvalFixture("match in proto tcp tag SSH\nmatch in log proto udp\nblock all\npass in tagged SSH no state\n");
+        Decision d = f.in("eth0", syn("192.0.2.9", "192.0.2.1", 4000, 22));
+        assertTrue(d.pass());
+        assertEquals(3, d.rule());
+        assertEquals("SSH", d.tag());
+        d = f.in("eth0", udp4("192.0.2.9", "192.0.2.1", 4000, 22));
+        assertFalse(d.pass());
+        assertNotEquals(0, d.log(), "the match rule's log accumulates");
+    }
+
+    @Test
+    void tablesLongestPrefixWithNegation() {
+        EvalFixture f = new EvalFixture("table <t> { 10.0.0.0/8 !10.1.0.0/16 10.1.2.0/24 }\nblock in quick from <t>\npass all no state\n");
+        RulesetTables.load(f.ruleset, f.tables, 0);
+        assertFalse(f.in("eth0", udp4("10.9.9.9", "192.0.2.1", 1, 2)).pass());
+        assertTrue(f.in("eth0", udp4("10.1.9.9", "192.0.2.1", 1, 2)).pass(), "negated entry is the longest prefix");
+        assertFalse(f.in("eth0", udp4("10.1.2.9", "192.0.2.1", 1, 2)).pass(), "longer positive entry inside the negated one");
+        assertTrue(f.in("eth0", udp4("11.0.0.1", "192.0.2.1", 1, 2)).pass());
+        f.tables.add("t", IpPrefix.parse("11.0.0.0/8"), null, new Origin.Manual("test"));
+        assertFalse(f.in("eth0", udp4("11.0.0.1", "192.0.2.1", 1, 2)).pass(), "run-time additions count");
+    }
+
+    @Test
+    void portsUsersInterfacesGroupsDirectionAf() {
+        EvalFixture f = new EvalFixture("""
+                block all
+                pass in on egress inet proto tcp to port 1000:2000 no state
+                pass out on ! eth0 proto udp user 0 no state
+                pass out proto udp to port 7 user != 5 no state
+                pass in inet6 all no state
+                """);
+        assertTrue(f.in("eth0", syn("192.0.2.9", "192.0.2.1", 9, 1500)).pass(), "group egress holds eth0");
+        assertFalse(f.in("eth1", syn("192.0.2.9", "192.0.2.1", 9, 1500)).pass(), "eth1 is not in egress");
+        assertFalse(f.in("eth0", syn("192.0.2.9", "192.0.2.1", 9, 2001)).pass());
+        assertFalse(f.out("eth1", udp4("198.51.100.1", "203.0.113.1", 9, 9)).pass(), "uid unknown never equals 0");
+        assertTrue(f.eval.evaluate(EvalFixture.decode(udp4("198.51.100.1", "203.0.113.1", 9, 9)),
+                new PacketMeta("eth1", false, 0, 0)).pass(), "a local socket of root");
+        Decision d = f.out("eth0", udp4("192.0.2.1", "203.0.113.1", 9, 7));
+        assertTrue(d.pass(), "unknown uid != 5 holds (pf_match_uid)");
+        assertEquals(3, d.rule());
+        assertTrue(f.in("eth0", v6(17, "2001:db8::9", "2001:db8::1", udp(1, 2, NONE))).pass());
+        assertFalse(f.out("eth0", v6(17, "2001:db8::9", "2001:db8::1", udp(1, 2, NONE))).pass(), "inet6 rule is in only");
+    }
+
+    @Test
+    void selfAndDynamicAddressesFromTheHost() {
+        EvalFixture f = new EvalFixture("block all\npass in to self no state\npass in from (eth1:network) no state\n");
+        assertEquals(2, line(f, f.in("eth0", udp4("203.0.113.9", "192.0.2.1", 1, 2))), "self expands to the host's addresses");
+        assertEquals(1, line(f, f.in("eth0", udp4("203.0.113.9", "192.0.2.7", 1, 2))));
+        assertEquals(3, line(f, f.in("eth1", udp4("198.51.100.77", "203.0.113.9", 1, 2))));
+    }
+
+    static int line(EvalFixture f, Decision d) {
+        return f.ruleset.rules().get(d.rule()).line();
+    }
+
+    @Test
+    void blockReturnBuildsRstAndIcmp() {
+        EvalFixture f = new EvalFixture("block return all\n");
+        Decision d = f.in("eth0", syn("192.0.2.9", "192.0.2.1", 4000, 22));
+        assertEquals("return-rst", d.replyKind());
+        Packet r = EvalFixture.decode(d.reply());
+        assertTrue(r.tcpFlag(Packet.TH_RST));
+        assertEquals(22, r.srcPort());
+        d = f.in("eth0", udp4("192.0.2.9", "192.0.2.1", 4000, 53));
+        assertEquals("return-icmp", d.replyKind());
+        assertEquals(3, EvalFixture.decode(d.reply()).icmpType());
+        EvalFixture drop = new EvalFixture("block drop all\n");
+        assertNull(drop.in("eth0", udp4("192.0.2.9", "192.0.2.1", 4000, 53)).reply());
+    }
+
+    @Test
+    void onceProbabilityUnknownRoutesFlagsIcmp() {
+        EvalFixture f = new EvalFixture("block all\npass in proto udp once no state\n");
+        assertTrue(f.in("eth0", udp4("192.0.2.9", "192.0.2.1", 1, 2)).pass());
+        assertFalse(f.in("eth0", udp4("192.0.2.9", "192.0.2.1", 1, 2)).pass(), "a once rule matches once");
+        EvalFixture p = new EvalFixture("block all\npass in proto udp probability 50% no state\n");
+        int passed = 0;
+        for (int i = 0; i < 2000; i++) if (p.in("eth0", udp4("192.0.2.9", "192.0.2.1", 1, 2)).pass()) passed++;
+        assertTrue(passed > 850 && passed < 1150, "about half: " + passed);
+        EvalFixture u = new EvalFixture("pass all no state\nblock in from no-route\nblock in from ! urpf-failed\n");
+        assertTrue(u.in("eth0", udp4("192.0.2.9", "192.0.2.1", 1, 2)).pass(), "unknown route answers never match");
+        EvalFixture fl = new EvalFixture("block all\npass in proto tcp flags S/SA no state\npass in inet proto icmp icmp-type echoreq no state\n");
+        assertTrue(fl.in("eth0", syn("192.0.2.9", "192.0.2.1", 1, 2)).pass());
+        assertFalse(fl.in("eth0", v4(6, "192.0.2.9", "192.0.2.1", tcp(1, 2, 1, 1, Packet.TH_SYN | Packet.TH_ACK, 100, NONE, NONE))).pass());
+        assertTrue(fl.in("eth0", v4(1, "192.0.2.9", "192.0.2.1", icmp(8, 0, 1, 1, NONE))).pass());
+        assertFalse(fl.in("eth0", v4(1, "192.0.2.9", "192.0.2.1", icmp(0, 0, 1, 1, NONE))).pass());
+    }
+
+    @Test
+    void skipInterfaceAndMalformed() {
+        EvalFixture f = new EvalFixture("set skip on lo\nblock all\n");
+        assertEquals(Decision.Reason.SKIP, f.in("lo", udp4("127.0.0.1", "127.0.0.1", 1, 2)).reason());
+        Decision d = f.in("eth0", new byte[] {0x45, 0, 0});
+        assertFalse(d.pass());
+        assertEquals(Decision.Reason.MALFORMED, d.reason());
+    }
+
+    static byte[] seg(String s, String d, int sp, int dp, long seq, long ack, int flags) {
+        return v4(6, s, d, tcp(sp, dp, seq, ack, flags, 65535, NONE, NONE));
+    }
+
+    /** Handshake of one connection; returns the decision on the client's final ACK. */
+    static Decision connect(EvalFixture f, int sport) {
+        String c = "203.0.113.5", srv = "192.0.2.1";
+        assertTrue(f.in("eth0", seg(c, srv, sport, 22, 1000, 0, Packet.TH_SYN)).stateCreated());
+        assertTrue(f.out("eth0", seg(srv, c, 22, sport, 5000, 1001, Packet.TH_SYN | Packet.TH_ACK)).pass());
+        return f.in("eth0", seg(c, srv, sport, 22, 1001, 5001, Packet.TH_ACK));
+    }
+
+    @Test
+    void maxSrcConnOverloadsTheSourceIntoTheTable() {
+        EvalFixture f = new EvalFixture("table <bf> persist\nblock in quick from <bf>\n"
+                + "pass in proto tcp to port 22 keep state (max-src-conn 1, overload <bf> flush global)\n");
+        RulesetTables.load(f.ruleset, f.tables, 0);
+        Decision first = connect(f, 40001);
+        assertTrue(first.pass(), "the first connection is within the limit");
+        Decision second = connect(f, 40002);
+        assertFalse(second.pass(), "the second established connection exceeds max-src-conn 1");
+        assertEquals(Decision.Reason.SRC_LIMIT, second.reason());
+        assertTrue(f.tables.matches("bf", dev.palisade.core.net.IpAddress.parse("203.0.113.5")));
+        assertFalse(f.in("eth0", seg("203.0.113.5", "192.0.2.1", 40003, 22, 1, 0, Packet.TH_SYN)).pass(),
+                "the overloaded source is blocked from now on");
+        assertEquals(0, f.eval.states().size(), "flush global killed the source's states");
+    }
+}
