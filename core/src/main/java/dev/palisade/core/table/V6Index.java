@@ -165,6 +165,11 @@ final class V6Index {
             while (si + 1 < n && !lt(bsH, bsL, sHi[si + 1], sLo[si + 1])) si++;
             splice(b, si, bsH, bsL, beH, beL, toEnd);
         }
+        if (sHi.length > 4096) { // a full build grew the scratch to every segment of the table: give it back
+            sHi = new long[256];
+            sLo = new long[256];
+            sVal = new boolean[256];
+        }
     }
 
     /** Replaces bucket {@code b}'s flip points in [bs, be + 1] with those of the segments from {@code si}. */
