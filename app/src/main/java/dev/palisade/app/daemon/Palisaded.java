@@ -354,8 +354,18 @@ public final class Palisaded implements AutoCloseable {
                 TableCommand cmd = new TableCommand(req.table(), op, req.args(), req.dummy(), req.quiet(), req.verbose(),
                         new Origin.Manual(who));
                 if (op == TableCommand.Op.SHOW) {
-                    // XXX streams under the read lock: a client that reads slowly holds up changes meanwhile
-                    return tables.read(s -> s.show(req.table(), req.verbose(), l -> line(w, '1', l), l -> line(w, '2', l)));
+                    // chunks of 4096 entries under the read lock, written without it: a slow reader holds up no change
+                    TableSet.ShowCursor cur = new TableSet.ShowCursor();
+                    List<String> out = new ArrayList<>(4096);
+                    List<String> err = new ArrayList<>(1);
+                    int rc = 0;
+                    while (!cur.done()) {
+                        out.clear();
+                        rc = tables.read(s -> s.showChunk(req.table(), req.verbose(), cur, 4096, out::add, err::add));
+                        for (String l : out) line(w, '1', l);
+                    }
+                    for (String l : err) line(w, '2', l);
+                    return rc;
                 }
                 boolean readOnly = op == TableCommand.Op.TEST || req.dummy();
                 CommandResult res = readOnly ? tables.read(s -> s.run(cmd)) : tables.write(s -> s.run(cmd));

@@ -31,6 +31,8 @@ public final class AddressTable {
     /** While true (bulk loads), index updates are deferred to {@link #finishBulk()}. */
     boolean bulk;
     static final int INDEX_THRESHOLD = 64;
+    /** IPv6 entries from which the IPv6 index uses 2^20 buckets instead of 2^16 (see {@link V6Index}). */
+    static final int V6_WIDE = 1 << 16;
     long cleared;
     long nextExpiry;
     long match;
@@ -123,14 +125,15 @@ public final class AddressTable {
     }
 
     private void v6Changed(IpPrefix p) {
-        if (v6Index == null) {
+        int bits = v6.size() >= V6_WIDE ? 20 : 16;
+        if (v6Index == null || v6Index.bits() < bits) {
             if (v6.size() < INDEX_THRESHOLD) return;
-            v6Index = new V6Index();
-            v6Index.changed(0, 0, v6, true);
+            v6Index = new V6Index(bits);
+            v6Index.changed(0, 0, 0, v6, true);
             if (!bulk) v6Index.rebuildDirty(v6);
             return;
         }
-        v6Index.changed(p.address().hi(), p.length(), v6, bulk);
+        v6Index.changed(p.address().hi(), p.address().lo(), p.length(), v6, bulk);
     }
 
     private void v4Changed(IpPrefix p) {
@@ -157,6 +160,11 @@ public final class AddressTable {
     /** Whether the flat IPv4 and IPv6 lookup indexes are built (tests). */
     boolean indexed() {
         return v4Index != null && v6Index != null;
+    }
+
+    /** Directory bits of the IPv6 index, 0 when there is none (tests). */
+    int v6IndexBits() {
+        return v6Index == null ? 0 : v6Index.bits();
     }
 
     /** Ends a bulk load: builds the deferred index buckets. */

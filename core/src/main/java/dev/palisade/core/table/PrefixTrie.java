@@ -262,6 +262,38 @@ final class PrefixTrie {
         }
     }
 
+    /**
+     * Pre-order walk (show order: address, then shorter prefix first) of the
+     * entries after {@code (hi, lo)/len} in that order (all of them when
+     * {@code len < 0}), until {@code action} returns false. Subtrees that end
+     * before the resume address are skipped, so resuming costs a walk down
+     * one path, not a walk of everything shown before.
+     */
+    void forEachAfter(long hi, long lo, int len, java.util.function.Predicate<Node> action) {
+        if (root == null) return;
+        Node[] stack = new Node[width * 2 + 4];
+        int sp = 0;
+        stack[sp++] = root;
+        while (sp > 0) {
+            Node n = stack[--sp];
+            if (len >= 0) {
+                long eh = n.hi | ~MASK_HI[n.len];
+                long el = n.lo | ~MASK_LO[n.len];
+                int c = eh != hi ? Long.compareUnsigned(eh, hi) : Long.compareUnsigned(el, lo);
+                if (c < 0) continue; // the whole subtree comes before the resume point
+            }
+            if (n.present && (len < 0 || after(n, hi, lo, len)) && !action.test(n)) return;
+            if (n.right != null) stack[sp++] = n.right;
+            if (n.left != null) stack[sp++] = n.left;
+        }
+    }
+
+    private static boolean after(Node n, long hi, long lo, int len) {
+        if (n.hi != hi) return Long.compareUnsigned(n.hi, hi) > 0;
+        if (n.lo != lo) return Long.compareUnsigned(n.lo, lo) > 0;
+        return n.len > len;
+    }
+
     IpPrefix prefixOf(Node n) {
         IpAddress a = width == 32 ? IpAddress.ofV4((int) (n.hi >>> 32)) : IpAddress.ofV6(n.hi, n.lo);
         return new IpPrefix(a, n.len);

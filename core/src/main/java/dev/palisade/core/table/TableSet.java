@@ -666,6 +666,82 @@ public final class TableSet implements Tables {
         return 0;
     }
 
+    /**
+     * Where a chunked {@code -T show} stands: the last entry shown (family and
+     * key), or nothing yet; {@link #done()} once every entry was shown.
+     */
+    public static final class ShowCursor {
+        private boolean v6;
+        private long hi;
+        private long lo;
+        private int len = -1;
+        private boolean done;
+
+        /** Whether the show is complete. */
+        public boolean done() {
+            return done;
+        }
+    }
+
+    /**
+     * Shows up to {@code max} entries after {@code cursor} (as {@link #show},
+     * same lines) and moves the cursor past them, so that a caller can hold
+     * its read lock for one chunk at a time and stream the lines without it.
+     * Entries added or removed between chunks may or may not be shown; every
+     * entry present throughout is shown exactly once, in order. A table that
+     * vanishes between chunks ends the show.
+     */
+    public int showChunk(String table, int verbose, ShowCursor cursor, int max, Consumer<String> out, Consumer<String> err) {
+        if (max < 1) throw new IllegalArgumentException("chunk size must be at least 1, got " + max);
+        AddressTable t = tables.get(table);
+        if (t == null) {
+            cursor.done = true;
+            if (cursor.len >= 0 || cursor.v6) return 0;
+            err.accept("pfctl: Table does not exist: " + table);
+            return 1;
+        }
+        int[] left = {max};
+        StringBuilder sb = new StringBuilder(64);
+        for (int fam = cursor.v6 ? 1 : 0; fam < 2; fam++) {
+            PrefixTrie trie = fam == 0 ? t.v4 : t.v6;
+            trie.forEachAfter(cursor.hi, cursor.lo, cursor.len, n -> {
+                showNode(trie, n, verbose, sb, out);
+                cursor.hi = n.hi;
+                cursor.lo = n.lo;
+                cursor.len = n.len;
+                return --left[0] > 0;
+            });
+            if (left[0] == 0) return 0;
+            if (fam == 0) {
+                cursor.v6 = true;
+                cursor.len = -1;
+                cursor.hi = 0;
+                cursor.lo = 0;
+            }
+        }
+        cursor.done = true;
+        return 0;
+    }
+
+    private void showNode(PrefixTrie trie, PrefixTrie.Node n, int verbose, StringBuilder sb, Consumer<String> out) {
+        sb.setLength(0);
+        sb.append("  ").append(n.negated ? '!' : ' ');
+        trie.appendPrefix(sb, n);
+        out.accept(sb.toString());
+        if (verbose > 0) {
+            out.accept("\tCleared:     " + ctime(n.clearedSeconds()));
+            if (n.expires != 0) out.accept("\tExpires:     " + ctime(n.expiresSeconds()));
+            out.accept("\tOrigin:      " + n.origin.describe());
+            if (n.counters != null) {
+                for (int dir = 0; dir < 2; dir++) {
+                    for (int op = 0; op < EntryCounters.ENTRY_OPS; op++) {
+                        out.accept(counterLine(EntryCounters.LABELS[dir][op], n.counters[dir * 3 + op], n.counters[6 + dir * 3 + op]));
+                    }
+                }
+            }
+        }
+    }
+
     private static String counterLine(String label, long packets, long bytes) {
         return String.format(Locale.ROOT, "\t%-12s [ Packets: %-18d Bytes: %-18d ]", label, packets, bytes);
     }

@@ -48,7 +48,10 @@ import java.util.zip.CRC32C;
  * under the table lock, so the journal order is the order of the changes);
  * {@link #awaitDurable} makes one waiting caller the leader, which writes and
  * fsyncs everything buffered so far while later callers buffer into a fresh
- * buffer and wait for the next round: concurrent callers share one fsync.
+ * buffer and wait for the next round: concurrent callers share one fsync,
+ * no lock is held during the write and the fsync, a caller waits only for the
+ * fsync that covers its change, and a finished round wakes only its own
+ * callers plus the next round's leader.
  */
 public final class TableStore implements AutoCloseable {
 
@@ -73,6 +76,8 @@ public final class TableStore implements AutoCloseable {
     private long appended;
     private long durable;
     private boolean flushing;
+    private Round next = new Round(lock.newCondition());
+    private Round inflight = new Round(lock.newCondition());
     private long journalBytes;
     private long snapshotBytes;
     private IOException failure;
@@ -299,21 +304,46 @@ public final class TableStore implements AutoCloseable {
         }
     }
 
-    /** Returns once every change up to {@code seq} is on disk (fsync'd). */
+    /** Callers waiting for one fsync: those of the round in flight, or of the next round. */
+    private static final class Round {
+        final Condition done;
+        long upto;
+
+        Round(Condition done) {
+            this.done = done;
+        }
+    }
+
+    /**
+     * Returns once every change up to {@code seq} is on disk (fsync'd).
+     *
+     * <p>A caller whose change is covered by the fsync in flight waits on that
+     * round alone; one whose change came later waits on the next round, whose
+     * first waiter (or the first caller after the fsync) becomes the leader:
+     * it takes everything buffered by then and writes and fsyncs it without
+     * holding the lock. A finished fsync wakes only the callers it covers and
+     * one caller of the next round, not every waiter (with hundreds of
+     * concurrent callers on two cores, waking all of them each round cost
+     * more than the fsync).
+     */
     public void awaitDurable(long seq) throws IOException {
         lock.lock();
         try {
             while (durable < seq) {
                 if (failure != null) throw new IOException("journal write failed earlier; changes after it are not durable", failure);
                 if (flushing) {
-                    flushed.awaitUninterruptibly();
+                    Round r = seq <= inflight.upto ? inflight : next;
+                    r.done.awaitUninterruptibly();
                     continue;
                 }
                 flushing = true;
+                Round round = next;
+                round.upto = appended;
+                inflight = round;
+                next = new Round(lock.newCondition());
                 Buf out = pending;
                 pending = spare;
                 spare = out;
-                long upto = appended;
                 lock.unlock();
                 IOException err = null;
                 try {
@@ -327,9 +357,15 @@ public final class TableStore implements AutoCloseable {
                 }
                 journalBytes += out.n;
                 out.n = 0;
-                if (err != null) failure = err;
-                else durable = upto;
                 flushing = false;
+                if (err != null) {
+                    failure = err;
+                    next.done.signalAll();
+                } else {
+                    if (round.upto > durable) durable = round.upto;
+                    next.done.signal(); // one caller of the next round leads it
+                }
+                round.done.signalAll();
                 flushed.signalAll();
             }
         } finally {
@@ -389,6 +425,7 @@ public final class TableStore implements AutoCloseable {
             pending.n = 0;
             durable = appended;
             flushed.signalAll();
+            next.done.signalAll();
         } finally {
             lock.unlock();
         }
