@@ -90,7 +90,7 @@ class DifferentialNamespaceTest {
             vars.put("IF", ns.vethB);
             List<String> rulesets = new ArrayList<>(handWritten());
             int[] skippedRules = {0};
-            for (String g : generated(new SplittableRandom(20261122L), 10)) {
+            for (String g : generated(new SplittableRandom(20261122L), 60)) {
                 rulesets.add(acceptedLines(g, vars, host, skippedRules));
             }
             int compared = 0, skipped = 0, probes = 0, passed = 0;
@@ -181,12 +181,17 @@ class DifferentialNamespaceTest {
                 "block all\npass in proto udp no state\npass in inet6 proto tcp to port 80 no state\n",
                 "block all\npass in inet proto icmp icmp-type echoreq\npass in inet6 proto ipv6-icmp from $A611 icmp6-type echoreq\n",
                 "pass all\nblock in inet proto icmp icmp-type unreach\nblock in quick to $B62\nblock in proto tcp from ! $A11 to port 443\n",
-                "block return all\npass in to self\nblock in proto { tcp, udp } to $B3 port 53\n");
+                "block return all\npass in to self\nblock in proto { tcp, udp } to $B3 port 53\n",
+                "pass all\nblock in on ! lo proto tcp to port ssh flags S/SA\nblock in quick from { $A140, $A61 } to { $B2, $B63 }\n"
+                        + "block in to ! self\n",
+                "table <e> persist\nblock all\npass in proto udp from ! <e>\nblock in proto udp from any port 1024\n"
+                        + "pass in inet6 proto ipv6-icmp all icmp6-type 128 code 0\npass in proto tcp from port 1024 to port www\n");
     }
 
     /** Seeded random rulesets over a grammar the compiler mostly accepts. */
     static List<String> generated(SplittableRandom r, int count) {
-        String[] addrs = {"any", "$A1", "$A11", "$A140", "$A61", "$A611", "$NET/25", "$A61/120", "! $A1", "<t>", "$B2", "$B63", "self"};
+        String[] addrs = {"any", "$A1", "$A11", "$A140", "$A61", "$A611", "$NET/25", "$A61/120", "! $A1", "<t>", "! <t>",
+                "$B2", "$B63", "self", "{ $A11, $A611 }", "! $NET/25"};
         String[] ops = {"= ", "!= ", "< ", "<= ", "> ", ">= "};
         List<String> out = new ArrayList<>();
         for (int k = 0; k < count; k++) {
@@ -194,7 +199,8 @@ class DifferentialNamespaceTest {
             b.append(r.nextBoolean() ? "pass all\n" : "block all\n");
             int rules = 3 + r.nextInt(5);
             for (int i = 0; i < rules; i++) {
-                b.append(r.nextBoolean() ? "pass" : "block");
+                int act = r.nextInt(6);
+                b.append(act < 3 ? "pass" : act < 5 ? "block" : "block return");
                 int dir = r.nextInt(4);
                 b.append(dir == 0 ? " out" : dir == 1 ? "" : " in");
                 if (r.nextInt(3) == 0) b.append(" quick");
@@ -215,6 +221,7 @@ class DifferentialNamespaceTest {
                     int p = r.nextInt(4);
                     if (p == 1) b.append(" port ").append(ops[r.nextInt(ops.length)]).append(ports[r.nextInt(ports.length)]);
                     if (p == 2) b.append(" port ").append(ports[r.nextInt(3)]).append(":").append(ports[3 + r.nextInt(3)]);
+                    if (p == 3) b.append(" port { ").append(ports[r.nextInt(3)]).append(", ").append(ports[3 + r.nextInt(3)]).append(" }");
                 }
                 if (proto == 3 && r.nextBoolean()) b.append(af == 1 ? " icmp6-type echoreq" : " icmp-type echoreq");
                 if (r.nextInt(4) == 0) b.append(" no state");
@@ -239,7 +246,10 @@ class DifferentialNamespaceTest {
             boolean ok = pr.ok() && NftCompiler.compile(pr.ruleset(), host, NftCompiler.Options.defaults())
                     instanceof CompileResult.Compiled;
             if (ok) out.append(lines[i]).append('\n');
-            else skipped[0]++;
+            else {
+                skipped[0]++;
+                if (System.getenv("DIFF_VERBOSE") != null) System.out.println("skipped: " + lines[i] + " " + (pr.ok() ? "refused" : pr.errors()));
+            }
         }
         return out.toString();
     }
