@@ -80,10 +80,16 @@ class DifferentialNamespaceTest {
             for (String d : List.of(p4 + "2", p4 + "3", p6 + "2", p6 + "3")) {
                 ns.exec(ns.a, "ip", "neigh", "replace", d, "lladdr", mac.group(1), "dev", ns.vethA, "nud", "permanent");
             }
+            Matcher macA = Pattern.compile("link/ether ([0-9a-f:]+)").matcher(ns.exec(ns.a, "ip", "link", "show", ns.vethA));
+            assertTrue(macA.find(), "a's veth has a MAC address");
+            for (String d : List.of(p4 + "1", p4 + "11", p4 + "140", p6 + "1", p6 + "11", p6 + "8000:1")) {
+                ns.exec(ns.b, "ip", "neigh", "replace", d, "lladdr", macA.group(1), "dev", ns.vethB, "nud", "permanent");
+            }
             HostProfile host = HostProfile.parse("interface lo 127.0.0.1/8 ::1/128\ninterface " + ns.vethB + " "
                     + p4 + "2/24 " + p4 + "3/24 " + p6 + "2/64 " + p6 + "3/64\n", "netns");
             List<String> srcs = List.of(p4 + "1", p4 + "11", p4 + "140", p6 + "1", p6 + "11", p6 + "8000:1");
             List<String> dsts = List.of(p4 + "2", p4 + "3", p6 + "2", p6 + "3");
+            List<String> bSrcs = dsts, aDsts = srcs;
             Map<String, String> vars = new HashMap<>(Map.of("A1", p4 + "1", "A11", p4 + "11", "A140", p4 + "140",
                     "A61", p6 + "1", "A611", p6 + "11", "B2", p4 + "2", "B3", p4 + "3", "B62", p6 + "2",
                     "B63", p6 + "3", "NET", p4 + "0"));
@@ -94,7 +100,8 @@ class DifferentialNamespaceTest {
                 rulesets.add(acceptedLines(g, vars, host, skippedRules));
             }
             int compared = 0, skipped = 0, probes = 0, passed = 0;
-            try (Sender v4 = Sender.open(ns, Libc.AF_INET); Sender v6 = Sender.open(ns, Libc.AF_INET6)) {
+            try (Sender v4 = Sender.open(ns, ns.a, Libc.AF_INET); Sender v6 = Sender.open(ns, ns.a, Libc.AF_INET6);
+                 Sender out4 = Sender.open(ns, ns.b, Libc.AF_INET); Sender out6 = Sender.open(ns, ns.b, Libc.AF_INET6)) {
                 for (String template : rulesets) {
                     String conf = substitute(template, vars);
                     ParseResult pr = Parser.parse("diff.conf", conf, ParseOptions.of(host));
@@ -117,30 +124,39 @@ class DifferentialNamespaceTest {
                         }
                     }
                     new NftRunner("palisade", ns.b, 30_000).load(prog.text());
+                    for (boolean in : new boolean[] {true, false}) {
                     ns.exec(ns.b, "conntrack", "-F");
-                    List<Probe> ps = probes(srcs, dsts);
-                    installObserver(ns, ps);
+                    // in: a sends to b, judged at b's input; out: b sends to a, judged at b's output
+                    List<Probe> ps = in ? probes(srcs, dsts) : probes(bSrcs, aDsts);
+                    installObserver(ns, ps, in);
                     TableSet tables = new TableSet(Clock.fixed(Instant.ofEpochSecond(1000), ZoneOffset.UTC), Allowlist.EMPTY);
                     RulesetTables.load(rs, tables, 1000);
                     Evaluator ev = new Evaluator(rs, host, new StateTable(() -> Instant.ofEpochSecond(1000),
                             new SplittableRandom(7)), TableLookup.of(tables), null,
                             () -> Instant.ofEpochSecond(1000), new SplittableRandom(1));
-                    for (Probe p : ps) ((p.bytes[0] >> 4) == 4 ? v4 : v6).send(p.bytes);
+                    for (Probe p : ps) {
+                        try {
+                            ((p.bytes[0] >> 4) == 4 ? (in ? v4 : out4) : (in ? v6 : out6)).send(p.bytes);
+                        } catch (dev.palisade.kernel.netlink.ErrnoException e) {
+                            // a packet b sends and its output hook drops fails with EPERM: judged by the counters
+                            if (in || !String.valueOf(e.getMessage()).contains("EPERM")) throw e;
+                        }
+                    }
                     Map<Integer, long[]> counts = new HashMap<>();
                     boolean all = NetnsPair.await(SEEN_DEADLINE_MS, () -> {
                         counts.clear();
                         counts.putAll(readObserver(ns));
                         return ps.stream().allMatch(p -> counts.containsKey(p.id) && counts.get(p.id)[0] > 0);
                     });
-                    assertTrue(all, "every probe reaches b's prerouting hook within " + SEEN_DEADLINE_MS + " ms; unseen: "
+                    assertTrue(all, "every probe reaches the observer's first hook within " + SEEN_DEADLINE_MS + " ms; unseen: "
                             + ps.stream().filter(p -> !counts.containsKey(p.id) || counts.get(p.id)[0] == 0).map(Probe::what).toList());
                     counts.clear();
-                    counts.putAll(readObserver(ns)); // a fresh read: the input hook ran in the same softirq as prerouting
+                    counts.putAll(readObserver(ns)); // a fresh read: the second hook ran in the same call as the first
                     List<String> bad = new ArrayList<>();
                     for (Probe p : ps) {
                         Packet pkt = new Packet();
                         pkt.decode(p.bytes);
-                        Decision d = ev.evaluate(pkt, PacketMeta.of(ns.vethB, true));
+                        Decision d = ev.evaluate(pkt, PacketMeta.of(ns.vethB, in));
                         boolean kernel = counts.get(p.id)[1] > 0;
                         if (kernel) passed++;
                         if (kernel != d.pass()) {
@@ -148,12 +164,13 @@ class DifferentialNamespaceTest {
                                     ? "line " + rs.rules().get(d.rule()).line() + " '"
                                     + conf.lines().toList().get(rs.rules().get(d.rule()).line() - 1) + "'"
                                     : "the default (" + d.reason() + ")";
-                            bad.add(p.what + ": kernel " + (kernel ? "pass" : "block") + ", evaluator "
+                            bad.add((in ? "in " : "out ") + p.what + ": kernel " + (kernel ? "pass" : "block") + ", evaluator "
                                     + (d.pass() ? "pass" : "block") + " by " + rule);
                         }
                         probes++;
                     }
                     assertEquals(List.of(), bad, "kernel and evaluator disagree on ruleset:\n" + conf);
+                    }
                     compared++;
                 }
             }
@@ -351,10 +368,16 @@ class DifferentialNamespaceTest {
         put16(b, o + 2, v);
     }
 
-    /** Table inet difftest: per probe, a counter at prerouting -400 (seen) and one at input 100 (passed). */
-    static void installObserver(NetnsPair ns, List<Probe> ps) throws Exception {
+    /**
+     * Table inet difftest: per probe, a counter before Palisade's chains
+     * (seen: prerouting -400 for probes into b, output -400 for probes b
+     * sends) and one after them (passed: input 100, postrouting 400).
+     */
+    static void installObserver(NetnsPair ns, List<Probe> ps, boolean in) throws Exception {
         StringBuilder b = new StringBuilder("table inet difftest\ndelete table inet difftest\ntable inet difftest {\n");
-        for (String[] c : new String[][] {{"seen", "prerouting", "-400"}, {"passed", "input", "100"}}) {
+        String[][] hooks = in ? new String[][] {{"seen", "prerouting", "-400"}, {"passed", "input", "100"}}
+                : new String[][] {{"seen", "output", "-400"}, {"passed", "postrouting", "400"}};
+        for (String[] c : hooks) {
             b.append("  chain ").append(c[0]).append(" {\n    type filter hook ").append(c[1]).append(" priority ")
                     .append(c[2]).append("; policy accept;\n");
             for (Probe p : ps) {
@@ -403,8 +426,8 @@ class DifferentialNamespaceTest {
             this.af = af;
         }
 
-        static Sender open(NetnsPair ns, int af) throws Exception {
-            return ns.in(ns.a, () -> new Sender(Libc.socket(af, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, 255), af));
+        static Sender open(NetnsPair ns, String where, int af) throws Exception {
+            return ns.in(where, () -> new Sender(Libc.socket(af, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, 255), af));
         }
 
         void send(byte[] pkt) throws Exception {
