@@ -66,8 +66,8 @@ class PfctlRulesTest {
         // -s rules is served by palisaded (docs/palisade.8.md, pfctl's kernel modes): without one, exit 1 and say
         // so, naming the socket. Run as its own process: that is how users meet it, and it keeps this JVM's
         // standard streams (shared with every other test class) out of the assertion.
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "pfctl", "--socket", "/nonexistent/palisade-test.sock", "-s", "rules")
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
