@@ -118,13 +118,14 @@ t0 = {l.split()[0]: (int(l.split()[1]), int(l.split()[2])) for l in open(sys.arg
 last = {k: int(v) for k, v in (l.split() for l in open(sys.argv[2]))}; iv = int(sys.argv[3]) / 1000
 # nothing of the stream received (the sender was descheduled after its SYN and the ban was in first):
 # the first stream datagram was the first dropped, so its send time bounds the latency from above
-lat = sorted((last[s] - t) / 1e6 + iv if last[s] >= t else (f - t) / 1e6 for s, (t, f) in t0.items() if s in last)
+inorder = [(last[s] - t) / 1e6 + iv if last[s] >= t else (f - t) / 1e6 for s, (t, f) in t0.items() if s in last]
+lat = sorted(inorder)
 never = [s for s in t0 if s not in last]
 q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
 print(f"tripwire latency ({sys.argv[4]} flows), first SYN to first dropped packet, {len(lat)} scanners (stream every {iv*1000:.0f} us): "
       f"p50 {q(0.50):.2f} ms, p99 {q(0.99):.2f} ms, min {lat[0]:.2f} ms, max {lat[-1]:.2f} ms"
       + (f"; {len(never)} scanners with nothing received" if never else ""))
-print("all (ms):", " ".join(f"{x:.2f}" for x in lat))
+print("all (ms), in scanner order:", " ".join(f"{x:.2f}" for x in inorder))
 PY
 grep -c 'tripwire' $tmp/daemon.log | sed 's/^/daemon tripwire log lines: /'
 echo "banned in the kernel sets: $(ip netns exec $b nft list table inet palisade | grep -o '10\.79\.1\.[0-9]*' | sort -u | wc -l) of $n"
