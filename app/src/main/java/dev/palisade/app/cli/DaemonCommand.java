@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * SIGINT (docs/palisade.8.md). Options override palisade.conf, which
  * overrides the defaults of {@link Defaults}.
  */
-@Command(name = "daemon", description = "Run palisaded: durable tables and the control socket (stops on SIGTERM).")
+@Command(name = "daemon", description = "Run palisaded: pf.conf into the kernel, durable tables, the services of palisade.conf, the control socket (stops on SIGTERM, reloads on SIGHUP).")
 public final class DaemonCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger("palisaded");
