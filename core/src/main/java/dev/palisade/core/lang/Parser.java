@@ -741,22 +741,33 @@ public final class Parser {
         return new Address.Prefix(p, scope);
     }
 
-    // ----------------------------------------------------------------- ports
-
-    private List<PortOp> portspec() {
-        List<PortOp> out = new ArrayList<>();
+    /**
+     * pf's list form, shared by ports, users and groups, protocols, ICMP types
+     * and redirection hosts: one item, or {@code { item [,] item ... }} with at
+     * least one item. {@code item} reads one item and adds what it names to
+     * the list (a host may name several addresses); with {@code max >= 0},
+     * more than {@code max} items is the error "too many WHAT".
+     */
+    private <T> List<T> braceList(java.util.function.Consumer<List<T>> item, int max, String what) {
+        List<T> out = new ArrayList<>();
         if (accept("{")) {
             while (!accept("}")) {
                 if (accept(",")) continue;
                 if (atEnd()) throw syntax();
-                out.add(portItem());
-                if (out.size() > MAX_LIST) throw fail("too many ports");
+                item.accept(out);
+                if (max >= 0 && out.size() > max) throw fail("too many " + what);
             }
             if (out.isEmpty()) throw syntax();
         } else {
-            out.add(portItem());
+            item.accept(out);
         }
         return out;
+    }
+
+    // ----------------------------------------------------------------- ports
+
+    private List<PortOp> portspec() {
+        return braceList(out -> out.add(portItem()), MAX_LIST, "ports");
     }
 
     private static final Map<String, Op> UNARY = Map.of("=", Op.EQ, "!=", Op.NE, "<", Op.LT, "<=", Op.LE,
@@ -805,18 +816,7 @@ public final class Parser {
     // -------------------------------------------------------------- user/grp
 
     private List<IdOp> idspec(boolean user) {
-        List<IdOp> out = new ArrayList<>();
-        if (accept("{")) {
-            while (!accept("}")) {
-                if (accept(",")) continue;
-                if (atEnd()) throw syntax();
-                out.add(idItem(user));
-            }
-            if (out.isEmpty()) throw syntax();
-        } else {
-            out.add(idItem(user));
-        }
-        return out;
+        return braceList(out -> out.add(idItem(user)), -1, null);
     }
 
     private IdOp idItem(boolean user) {
@@ -1040,18 +1040,7 @@ public final class Parser {
     }
 
     private List<Integer> protoSpec() {
-        List<Integer> out = new ArrayList<>();
-        if (accept("{")) {
-            while (!accept("}")) {
-                if (accept(",")) continue;
-                if (atEnd()) throw syntax();
-                out.add(protoItem());
-            }
-            if (out.isEmpty()) throw syntax();
-        } else {
-            out.add(protoItem());
-        }
-        return out;
+        return braceList(out -> out.add(protoItem()), -1, null);
     }
 
     private int protoItem() {
@@ -1246,18 +1235,7 @@ public final class Parser {
     }
 
     private List<int[]> icmpSpec(boolean v6) {
-        List<int[]> out = new ArrayList<>();
-        if (accept("{")) {
-            while (!accept("}")) {
-                if (accept(",")) continue;
-                if (atEnd()) throw syntax();
-                out.add(icmpItem(v6));
-            }
-            if (out.isEmpty()) throw syntax();
-        } else {
-            out.add(icmpItem(v6));
-        }
-        return out;
+        return braceList(out -> out.add(icmpItem(v6)), -1, null);
     }
 
     private int[] icmpItem(boolean v6) {
@@ -1446,18 +1424,7 @@ public final class Parser {
     }
 
     private List<HostItem> redirHosts() {
-        List<HostItem> out = new ArrayList<>();
-        if (accept("{")) {
-            while (!accept("}")) {
-                if (accept(",")) continue;
-                if (atEnd()) throw syntax();
-                out.addAll(host(true));
-            }
-            if (out.isEmpty()) throw syntax();
-        } else {
-            out.addAll(host(true));
-        }
-        return out;
+        return braceList(out -> out.addAll(host(true)), -1, null);
     }
 
     private int[] redirPort(int line) {
