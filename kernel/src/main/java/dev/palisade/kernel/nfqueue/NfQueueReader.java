@@ -184,6 +184,7 @@ public final class NfQueueReader implements AutoCloseable {
     }
 
     private void loop() {
+        q.interfaceName(1); // links the name lookup's native call now (index 1 is lo in every namespace), not at the first packet
         started.complete(null);
         while (running) {
             QueuedPacket p;
