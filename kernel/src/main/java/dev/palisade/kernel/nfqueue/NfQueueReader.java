@@ -162,7 +162,7 @@ public final class NfQueueReader implements AutoCloseable {
                 case Verdict.Drop d -> q.verdict(id, NfQueue.NF_DROP, null);
                 case Verdict.Rewrite r -> {
                     byte[] b = r.packet().clone();
-                    Checksums.fix(b);
+                    dev.palisade.core.packet.Checksums.fixChecksums(b); // a packet it cannot decode goes back as given
                     q.verdict(id, NfQueue.NF_ACCEPT, b);
                 }
             }
