@@ -104,7 +104,7 @@ public final class DurableTables implements Tables {
         if (exists(none)) return;
         IpAddress a = IpAddress.parse("192.0.2.1");
         matches(none, a);
-        add(none, IpPrefix.host(a), null, new Origin.Tripwire(1));
+        add(none, IpPrefix.host(a), null, new Origin.Manual("warm-up")); // manual: no allowlist refusal, no log line
     }
 
     public void setAllowlist(Allowlist a) {

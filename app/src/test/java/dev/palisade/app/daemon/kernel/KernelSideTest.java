@@ -281,6 +281,8 @@ class KernelSideTest {
             return null;
         });
         long journal = tables.store().lastSequence();
+        tables.setAllowlist(new Allowlist(List.of(new Allowlist.Allowed(IpPrefix.parse("192.0.2.0/24"), "test"))));
+        long refused = tables.refusedCount();
         long ns = dev.palisade.app.daemon.BanPathWarmup.run(tables, kernel);
         assertTrue(kernel.awaitSynced(2000));
         StringBuilder tablesAfter = new StringBuilder();
@@ -290,6 +292,7 @@ class KernelSideTest {
         });
         assertEquals(tablesBefore.toString(), tablesAfter.toString(), "no table created or changed");
         assertEquals(journal, tables.store().lastSequence(), "nothing journaled");
+        assertEquals(refused, tables.refusedCount(), "no allowlist refusal counted (or logged) for the documentation address");
         assertEquals(setBefore, nft("list", "set", "inet", "palisade", "t_bad_v4"), "the kernel set is as it was");
         assertTrue(ns > 0);
     }
