@@ -112,6 +112,8 @@ public final class ReplayCommand implements Callable<Integer> {
         long start = System.nanoTime(), lastProgress = start;
         Packet p = new Packet();
         CaptureRecord rec = new CaptureRecord();
+        dev.palisade.core.net.IpAddress[] self = host.addressesOf("self").stream().map(e -> e.getValue().address())
+                .toArray(dev.palisade.core.net.IpAddress[]::new); // once, not per packet
         PcapWriter wp = writePassed == null ? null : PcapWriter.create(writePassed, LinkType.RAW);
         PcapWriter wb = writeBlocked == null ? null : PcapWriter.create(writeBlocked, LinkType.RAW);
         try {
@@ -129,7 +131,7 @@ public final class ReplayCommand implements Callable<Integer> {
                         int len = rec.length() - off;
                         decode.count(p.decode(rec.data(), off, len));
                         String ifn = rec.interfaceName() != null ? rec.interfaceName() : iface != null ? iface : "unknown";
-                        boolean in = direction(rec, p, host);
+                        boolean in = direction(rec, p, self);
                         Decision d = ev.evaluate(p, PacketMeta.of(ifn, in));
                         int v = d.pass() ? 0 : 1;
                         pk[v]++;
@@ -172,12 +174,11 @@ public final class ReplayCommand implements Callable<Integer> {
     }
 
     /** The capture's direction, else in when the destination is the host's, out when the source is, else --dir (in). */
-    private boolean direction(CaptureRecord rec, Packet p, HostProfile host) {
+    private boolean direction(CaptureRecord rec, Packet p, dev.palisade.core.net.IpAddress[] self) {
         if (rec.direction() == Direction.IN) return true;
         if (rec.direction() == Direction.OUT) return false;
         if (p.af() != 0) {
-            for (var e : host.addressesOf("self")) {
-                var a = e.getValue().address();
+            for (var a : self) {
                 if (a.v6() == p.v6() && a.hi() == (p.v6() ? p.dstHi() : 0) && a.lo() == (p.v6() ? p.dstLo() : p.dstV4() & 0xffffffffL)) return true;
                 if (a.v6() == p.v6() && a.hi() == (p.v6() ? p.srcHi() : 0) && a.lo() == (p.v6() ? p.srcLo() : p.srcV4() & 0xffffffffL)) return false;
             }
