@@ -157,6 +157,7 @@ public final class NftCompiler {
     private final Map<String, String> tableBase = new LinkedHashMap<>();
     private final Set<String> overloaded = new LinkedHashSet<>();
     private final Map<String, String> dynBase = new LinkedHashMap<>();
+    private final Map<String, Address.Dynamic> dynSpec = new LinkedHashMap<>();
     private final Map<String, Integer> tags = new LinkedHashMap<>();
     private final Map<String, String> labels = new LinkedHashMap<>();
     private final Map<Integer, Integer> diverts = new LinkedHashMap<>(); // port -> index
@@ -195,8 +196,9 @@ public final class NftCompiler {
         Map<String, NftProgram.TableSets> ts = new LinkedHashMap<>();
         c.tableBase.forEach((pf, base) -> ts.put(pf, new NftProgram.TableSets(base + "_v4", base + "_v6",
                 c.overloaded.contains(pf) ? base + "_ov_v4" : null, c.overloaded.contains(pf) ? base + "_ov_v6" : null)));
-        Map<String, List<String>> dyn = new LinkedHashMap<>();
-        c.dynBase.forEach((spec, base) -> dyn.put(spec, List.of(base + "_v4", base + "_v6")));
+        Map<String, NftProgram.DynamicSet> dyn = new LinkedHashMap<>();
+        c.dynBase.forEach((spec, base) -> dyn.put(spec, new NftProgram.DynamicSet(c.dynSpec.get(spec),
+                base + "_v4", base + "_v6")));
         List<XtDivert.Rule> xt = new ArrayList<>();
         if (opt.divertPath() == QueueFeatures.Path.XT_NFQUEUE) {
             c.diverts.forEach((port, idx) -> xt.add(new XtDivert.Rule(port, idx << 24, opt.divertBypass())));
@@ -913,6 +915,7 @@ public final class NftCompiler {
     private String dynName(Address.Dynamic d) {
         String spec = "(" + d.ifname() + (d.network() ? ":network" : "") + (d.broadcast() ? ":broadcast" : "")
                 + (d.peer() ? ":peer" : "") + (d.noAlias() ? ":0" : "") + ")" + (d.mask() >= 0 ? "/" + d.mask() : "");
+        dynSpec.putIfAbsent(spec, d);
         return dynBase.computeIfAbsent(spec, s -> unique("if_" + ident(d.ifname())
                 + (d.network() ? "_network" : "") + (d.broadcast() ? "_broadcast" : "") + (d.peer() ? "_peer" : "")
                 + (d.noAlias() ? "_0" : "") + (d.mask() >= 0 ? "_m" + d.mask() : ""), dynBase.values()));

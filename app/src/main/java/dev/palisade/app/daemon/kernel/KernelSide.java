@@ -1,6 +1,7 @@
 package dev.palisade.app.daemon.kernel;
 
 import dev.palisade.app.host.LinuxHostProfile;
+import dev.palisade.core.eval.Evaluator;
 import dev.palisade.core.lang.Decl;
 import dev.palisade.core.lang.Diagnostic;
 import dev.palisade.core.lang.HostProfile;
@@ -30,6 +31,7 @@ import dev.palisade.kernel.nft.NftSet;
 import dev.palisade.kernel.nft.NftSets;
 import dev.palisade.kernel.nft.SetDiff;
 import dev.palisade.kernel.nft.SetElement;
+import dev.palisade.kernel.netlink.RtAddresses;
 import dev.palisade.services.StateKiller;
 import dev.palisade.services.store.DurableTables;
 import java.io.IOException;
@@ -162,6 +164,10 @@ public final class KernelSide implements AutoCloseable {
     private final Map<String, List<NftSet>> kernelSets = new HashMap<>();
     /** set name -> prefix -> absolute expiry in ms (0: none): what the kernel holds (guarded by kernelLock). */
     private final Map<String, Map<IpPrefix, Long>> mirror = new HashMap<>();
+    /** Dynamic {@code (if)} set name -> what the kernel holds (guarded by kernelLock). */
+    private final Map<String, Set<IpPrefix>> dynMirror = new HashMap<>();
+    /** The interfaces' addresses and their change events; null without a kernel or rtnetlink. */
+    private volatile RtAddresses ifaddrs;
     /** Whether the rules are installed ({@code pfctl -e}/{@code -d}). */
     private volatile boolean enabled;
 
@@ -217,6 +223,14 @@ public final class KernelSide implements AutoCloseable {
         KernelSide k = new KernelSide(tables, clock, s, ct, why, netns);
         if (why != null) {
             log.warn("no kernel enforcement: {}; tables, services and the control socket run without it", why);
+        }
+        if (s != null) {
+            try {
+                k.ifaddrs = RtAddresses.watch(netns, k::refreshDynamic);
+            } catch (Exception e) {
+                log.warn("cannot watch interface addresses over rtnetlink ({}): (if) address sets stay as loaded",
+                        e.getMessage());
+            }
         }
         if (ruleset != null) k.install(ruleset);
         k.syncThread = Thread.ofPlatform().name("palisaded-kernel").daemon(true).start(k::syncLoop);
@@ -589,6 +603,11 @@ public final class KernelSide implements AutoCloseable {
 
     /** The program with every table set's elements taken from the durable table (the compiler's inline ones removed). */
     String withElements(NftProgram prog) {
+        return withElements(prog, Map.of());
+    }
+
+    /** As {@link #withElements(NftProgram)}, with the {@code (if)} sets filled from {@code dyn} (set name -> prefixes). */
+    String withElements(NftProgram prog, Map<String, Set<IpPrefix>> dyn) {
         Set<String> ours = new HashSet<>();
         for (NftProgram.TableSets ts : prog.tableSets().values()) {
             ours.add(ts.v4());
@@ -605,6 +624,11 @@ public final class KernelSide implements AutoCloseable {
             Map<IpPrefix, Long> want = wanted(e.getKey(), true);
             appendElements(sb, e.getValue().v4(), asElements(want, false, now));
             appendElements(sb, e.getValue().v6(), asElements(want, true, now));
+        }
+        for (var e : dyn.entrySet()) {
+            List<SetElement> els = new ArrayList<>();
+            for (IpPrefix p : e.getValue()) els.add(new SetElement(p, 0, 0));
+            appendElements(sb, e.getKey(), els);
         }
         return sb.toString();
     }
@@ -638,7 +662,8 @@ public final class KernelSide implements AutoCloseable {
         }
         kernelLock.lock();
         try {
-            String text = withElements(p.program());
+            Map<String, Set<IpPrefix>> dyn = dynamicWanted(p.program());
+            String text = withElements(p.program(), dyn);
             try {
                 runner.load(text);
             } catch (NftException e) {
@@ -655,6 +680,8 @@ public final class KernelSide implements AutoCloseable {
             installXt(p.program());
             kernelSets.clear();
             mirror.clear();
+            dynMirror.clear();
+            dynMirror.putAll(dyn);
             int changed = 0, total = 0;
             for (var e : p.program().tableSets().entrySet()) {
                 List<NftSet> l = new ArrayList<>(2);
@@ -676,6 +703,83 @@ public final class KernelSide implements AutoCloseable {
             enabled = true;
             log.info("{}: ruleset loaded into inet {} ({} tables, {} set elements, {} changed by the reconcile)",
                     p.source(), TABLE, kernelSets.size(), total, changed);
+        } finally {
+            kernelLock.unlock();
+        }
+    }
+
+    // ---- (if) dynamic addresses ------------------------------------------------------------
+
+    /**
+     * What each {@code (if)} set of {@code prog} holds with the interfaces' addresses now
+     * (the evaluator's reading of pf's {@code (if)}); empty sets when rtnetlink cannot be read.
+     */
+    private Map<String, Set<IpPrefix>> dynamicWanted(NftProgram prog) {
+        Map<String, Set<IpPrefix>> out = new LinkedHashMap<>();
+        if (prog.dynamicSets().isEmpty()) return out;
+        HostProfile host = addressProfile();
+        for (NftProgram.DynamicSet d : prog.dynamicSets().values()) {
+            Set<IpPrefix> v4 = new LinkedHashSet<>(), v6 = new LinkedHashSet<>();
+            if (host != null) {
+                for (IpPrefix x : Evaluator.dynamicAddresses(d.address(), host)) (x.v6() ? v6 : v4).add(x);
+            }
+            out.put(d.v4(), v4);
+            out.put(d.v6(), v6);
+        }
+        return out;
+    }
+
+    /** The interfaces and addresses from rtnetlink, with the host's interface groups; null on error. */
+    private HostProfile addressProfile() {
+        RtAddresses r = ifaddrs;
+        if (r == null) return null;
+        try {
+            Map<String, List<String>> groups = netns == null ? LinuxHostProfile.load().groups() : Map.of();
+            return new HostProfile(r.interfaces(), groups, Map.of(), Map.of(), n -> List.of());
+        } catch (dev.palisade.kernel.netlink.ErrnoException | RuntimeException e) {
+            log.error("cannot read the interfaces' addresses: {}", e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The address-change hook (rtnetlink watch thread): brings every {@code (if)} set to the
+     * interfaces' addresses now, all sets in one netlink transaction; a failed transaction
+     * falls back to a diff against a listing of each set.
+     */
+    void refreshDynamic() {
+        Prepared.Ok p = current;
+        if (sets == null || p == null || p.program() == null || p.program().dynamicSets().isEmpty()) return;
+        kernelLock.lock();
+        try {
+            if (!enabled || current != p) return; // an install in between filled the sets itself
+            Map<String, Set<IpPrefix>> want = dynamicWanted(p.program());
+            List<NftSets.Change> changes = new ArrayList<>();
+            for (var e : want.entrySet()) {
+                Set<IpPrefix> have = dynMirror.getOrDefault(e.getKey(), Set.of());
+                if (have.equals(e.getValue())) continue;
+                List<IpPrefix> del = have.stream().filter(x -> !e.getValue().contains(x)).toList();
+                List<SetElement> add = e.getValue().stream().filter(x -> !have.contains(x))
+                        .map(x -> new SetElement(x, 0, 0)).toList();
+                changes.add(new NftSets.Change(sets.getSet(NftSet.NFPROTO_INET, TABLE, e.getKey()), del, add));
+            }
+            if (changes.isEmpty()) return;
+            try {
+                sets.applyAll(changes);
+            } catch (dev.palisade.kernel.netlink.ErrnoException e) {
+                log.warn("(if) sets: {}; reconciling them from a listing", e.getMessage());
+                List<NftSets.Change> fixed = new ArrayList<>();
+                for (NftSets.Change c : changes) {
+                    List<SetElement> wantEls = want.get(c.set().name()).stream().map(x -> new SetElement(x, 0, 0)).toList();
+                    SetDiff d = SetDiff.compute(sets.list(c.set()), wantEls, 2000);
+                    if (!d.isEmpty()) fixed.add(new NftSets.Change(c.set(), d.delete(), d.add()));
+                }
+                sets.applyAll(fixed);
+            }
+            dynMirror.putAll(want);
+            log.info("interface addresses changed: {} (if) sets updated", changes.size());
+        } catch (dev.palisade.kernel.netlink.ErrnoException | RuntimeException e) {
+            log.error("cannot update the (if) address sets: {}", e.getMessage());
         } finally {
             kernelLock.unlock();
         }
@@ -782,6 +886,7 @@ public final class KernelSide implements AutoCloseable {
             }
             kernelSets.clear();
             mirror.clear();
+            dynMirror.clear();
             enabled = false;
             log.info("pf disabled: inet {} deleted", TABLE);
         } finally {
@@ -812,6 +917,8 @@ public final class KernelSide implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        RtAddresses r = ifaddrs;
+        if (r != null) r.close();
         kernelLock.lock();
         try {
             if (sets != null) sets.close();
