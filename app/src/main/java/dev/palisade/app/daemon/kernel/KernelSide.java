@@ -4,6 +4,9 @@ import dev.palisade.app.host.LinuxHostProfile;
 import dev.palisade.core.eval.Evaluator;
 import dev.palisade.core.lang.Decl;
 import dev.palisade.core.lang.Diagnostic;
+import dev.palisade.core.lang.FilterRule;
+import dev.palisade.core.lang.Printer;
+import dev.palisade.core.lang.StateOptions;
 import dev.palisade.core.lang.HostProfile;
 import dev.palisade.core.lang.ParseOptions;
 import dev.palisade.core.lang.ParseResult;
@@ -179,6 +182,9 @@ public final class KernelSide implements AutoCloseable {
     private final Condition synced = pendingLock.newCondition();
     private volatile boolean closed;
     private Thread syncThread;
+    private Thread overloadThread;
+    /** How often the overload sets the packet path fills are copied into the durable tables. */
+    static final long OVERLOAD_POLL_MILLIS = 250;
 
     private final String netns;
 
@@ -234,6 +240,7 @@ public final class KernelSide implements AutoCloseable {
         }
         if (ruleset != null) k.install(ruleset);
         k.syncThread = Thread.ofPlatform().name("palisaded-kernel").daemon(true).start(k::syncLoop);
+        if (s != null) k.overloadThread = Thread.ofPlatform().name("palisaded-overload").daemon(true).start(k::overloadLoop);
         return k;
     }
 
@@ -662,6 +669,7 @@ public final class KernelSide implements AutoCloseable {
         }
         kernelLock.lock();
         try {
+            harvestOverloads(p, false); // the load empties the overload sets: what they hold goes to the tables first
             Map<String, Set<IpPrefix>> dyn = dynamicWanted(p.program());
             String text = withElements(p.program(), dyn);
             try {
@@ -783,6 +791,86 @@ public final class KernelSide implements AutoCloseable {
         } finally {
             kernelLock.unlock();
         }
+    }
+
+    // ---- overload: the packet path's additions into the durable tables -------------------------
+
+    private void overloadLoop() {
+        while (!closed) {
+            java.util.concurrent.locks.LockSupport.parkNanos(OVERLOAD_POLL_MILLIS * 1_000_000);
+            if (closed) return;
+            Prepared.Ok p = current;
+            if (p == null || p.program() == null || !enabled) continue;
+            kernelLock.lock();
+            try {
+                if (p == current && enabled) harvestOverloads(p, true);
+            } finally {
+                kernelLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Copies what the packet path added to the overload sets ({@code t_NAME_ov_v4/_v6}) into the
+     * durable tables (origin {@link Origin.Overload} with the rule), queues a state kill for the
+     * sources of rules with {@code flush}, then (with {@code move}, once the durable entry is in
+     * the table's own kernel set) deletes them from the overload set, so that {@code pfctl -T delete}
+     * and expiry govern them from then on. Caller holds kernelLock. Sets absent from the kernel
+     * (first start) are skipped.
+     */
+    private int harvestOverloads(Prepared.Ok p, boolean move) {
+        int found = 0;
+        for (var e : p.program().tableSets().entrySet()) {
+            NftProgram.TableSets ts = e.getValue();
+            if (ts.overloadV4() == null) continue;
+            String table = e.getKey();
+            List<FilterRule> rules = p.ruleset().rules().stream()
+                    .filter(r -> table.equals(r.stateOptions().overload())).toList();
+            if (rules.isEmpty()) continue;
+            boolean flush = rules.stream().anyMatch(r -> r.stateOptions().flush() != StateOptions.Flush.NONE);
+            String origin = rules.size() == 1 ? "@" + rules.getFirst().number() + " " + Printer.rule(rules.getFirst(), 0)
+                    : "@" + String.join(",", rules.stream().map(r -> Integer.toString(r.number())).toList())
+                    + " " + Printer.rule(rules.getFirst(), 0) + " (or another of these rules)";
+            for (String name : List.of(ts.overloadV4(), ts.overloadV6())) {
+                NftSet set;
+                List<SetElement> els;
+                try {
+                    set = sets.getSet(NftSet.NFPROTO_INET, TABLE, name);
+                    els = sets.list(set);
+                } catch (dev.palisade.kernel.netlink.ErrnoException ex) {
+                    continue; // not loaded yet
+                }
+                if (els.isEmpty()) continue;
+                List<IpPrefix> got = new ArrayList<>();
+                for (SetElement el : els) {
+                    IpPrefix src = el.prefix();
+                    tables.add(table, src, null, new Origin.Overload(origin));
+                    got.add(src);
+                    if (flush) stateKiller().killStates(src.address());
+                    log.info("overload <{}>: {} added by the packet path ({})", table, src, origin);
+                }
+                found += got.size();
+                if (!move) continue;
+                kernelLock.unlock(); // the sync thread pushes the new entries into the table's own sets
+                try {
+                    if (!awaitSynced(5000)) {
+                        log.warn("overload <{}>: entries not yet in the table's kernel set; kept in {}", table, name);
+                        continue;
+                    }
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return found;
+                } finally {
+                    kernelLock.lock();
+                }
+                try {
+                    sets.delete(set, got);
+                } catch (dev.palisade.kernel.netlink.ErrnoException ex) {
+                    log.warn("overload <{}>: cannot take the copied entries out of {}: {}", table, name, ex.getMessage());
+                }
+            }
+        }
+        return found;
     }
 
     private void installXt(NftProgram prog) {
@@ -919,6 +1007,14 @@ public final class KernelSide implements AutoCloseable {
         }
         RtAddresses r = ifaddrs;
         if (r != null) r.close();
+        if (overloadThread != null) {
+            java.util.concurrent.locks.LockSupport.unpark(overloadThread);
+            try {
+                overloadThread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         kernelLock.lock();
         try {
             if (sets != null) sets.close();

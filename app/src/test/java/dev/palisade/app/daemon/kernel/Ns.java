@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -61,6 +62,60 @@ final class Ns {
             });
         } catch (Exception e) {
             return false;
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong SEQ = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * A firewall namespace and a peer joined by a veth pair ({@code vf}/{@code vp}) on 10.{@code second}.N.0/24,
+     * the firewall .1, the peer .2, both lo and veths up. Unique names; {@link #close()} removes both.
+     */
+    record Pair(String fw, String peer, String vf, String vp, String net, String fwAddr, String peerAddr)
+            implements AutoCloseable {
+        static Pair create(String prefix, int second) {
+            long n = (ProcessHandle.current().pid() * 13 + SEQ.incrementAndGet()) % 200 + 20;
+            String tag = Long.toString(ProcessHandle.current().pid(), 36) + prefix + SEQ.get();
+            String net = "10." + second + "." + n + ".";
+            Pair p = new Pair(prefix + "f" + tag, prefix + "p" + tag, "vf" + prefix + tag, "vp" + prefix + tag,
+                    net + "0/24", net + "1", net + "2");
+            try {
+                must("ip", "netns", "add", p.fw);
+                must("ip", "netns", "add", p.peer);
+                must("ip", "-n", p.fw, "link", "add", p.vf, "type", "veth", "peer", "name", p.vp, "netns", p.peer);
+                must("ip", "-n", p.fw, "addr", "add", p.fwAddr + "/24", "dev", p.vf);
+                must("ip", "-n", p.peer, "addr", "add", p.peerAddr + "/24", "dev", p.vp);
+                for (String ns : List.of(p.fw, p.peer)) must("ip", "-n", ns, "link", "set", "lo", "up");
+                must("ip", "-n", p.fw, "link", "set", p.vf, "up");
+                must("ip", "-n", p.peer, "link", "set", p.vp, "up");
+            } catch (RuntimeException e) {
+                p.close();
+                throw e;
+            }
+            return p;
+        }
+
+        /** An address of the pair's network: {@code host} is the last octet. */
+        String addr(int host) {
+            return net.substring(0, net.lastIndexOf('.') + 1) + host;
+        }
+
+        /** {@code nft ARGS} in the firewall namespace: its output. */
+        String nft(String... args) {
+            String[] c = new String[args.length + 5];
+            System.arraycopy(new String[]{"ip", "netns", "exec", fw, "nft"}, 0, c, 0, 5);
+            System.arraycopy(args, 0, c, 5, args.length);
+            try {
+                return exec(c);
+            } catch (IOException | InterruptedException e) {
+                return "";
+            }
+        }
+
+        @Override
+        public void close() {
+            run("ip", "netns", "del", fw);
+            run("ip", "netns", "del", peer);
         }
     }
 }
