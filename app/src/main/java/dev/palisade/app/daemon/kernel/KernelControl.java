@@ -110,10 +110,17 @@ public final class KernelControl implements Palisaded.Extension {
                 return 0;
             }
             case "rules" -> {
-                String text = kernel.listRules();
-                for (String l : text.split("\n")) {
-                    if (req.verbose() > 0 || !l.isBlank()) out.accept('1', l);
+                if (req.args().contains("nft")) {
+                    String text = kernel.listRules();
+                    for (String l : text.split("\n")) {
+                        if (req.verbose() > 0 || !l.isBlank()) out.accept('1', l);
+                    }
+                    return 0;
                 }
+                KernelSide.Prepared.Ok p = kernel.current();
+                if (p == null) return 0;
+                Map<String, long[]> labels = req.verbose() > 0 ? kernel.labelCounters() : Map.of();
+                for (String l : rulesText(p.ruleset().rules(), labels, req.verbose())) out.accept('1', l);
                 return 0;
             }
             case "info" -> {
@@ -129,9 +136,8 @@ public final class KernelControl implements Palisaded.Extension {
             }
             case "states" -> {
                 for (boolean v6 : new boolean[]{false, true}) {
-                    for (Conntrack.Entry e : kernel.states(v6)) {
-                        out.accept('1', "all " + proto(e.proto()) + " " + hp(e.src().toString(), e.sport(), v6)
-                                + " -> " + hp(e.dst().toString(), e.dport(), v6));
+                    for (Conntrack.State st : kernel.states(v6)) {
+                        for (String l : PfStates.lines(st, v6, req.verbose() > 0)) out.accept('1', l);
                     }
                 }
                 return 0;
@@ -151,6 +157,26 @@ public final class KernelControl implements Palisaded.Extension {
             }
             default -> throw new IllegalArgumentException("-s " + what + ": expected rules, labels, states, info or timeouts");
         }
+    }
+
+    /**
+     * {@code pfctl -s rules}: each loaded rule in pf's canonical syntax ({@code -vv}: with its
+     * {@code @N}); with {@code -v} pfctl's counters line under it. Packets and bytes are the rule's
+     * label counter (the kernel's named counter; 0 without a label). XXX evaluations and states are
+     * 0: nftables has no per-rule evaluation count in first-match order and conntrack's mark does not
+     * carry the rule (docs/palisade.8.md).
+     */
+    static List<String> rulesText(List<dev.palisade.core.lang.FilterRule> rules, Map<String, long[]> labels, int verbose) {
+        List<String> out = new ArrayList<>();
+        for (dev.palisade.core.lang.FilterRule r : rules) {
+            out.add(dev.palisade.core.lang.Printer.rule(r, verbose));
+            if (verbose > 0) {
+                long[] c = r.label() == null ? null : labels.get(r.label());
+                out.add(String.format("  [ Evaluations: %-8d  Packets: %-8d  Bytes: %-10d  States: %-6d]",
+                        0, c == null ? 0 : c[0], c == null ? 0 : c[1], 0));
+            }
+        }
+        return out;
     }
 
     /**
@@ -176,21 +202,6 @@ public final class KernelControl implements Palisaded.Extension {
             {"other.multiple", "generic_timeout"},
             {"frag", "frag6_timeout"},
     };
-
-    private static String hp(String a, int port, boolean v6) {
-        if (port == 0) return a;
-        return a + (v6 ? "[" + port + "]" : ":" + port);
-    }
-
-    private static String proto(int p) {
-        return switch (p) {
-            case 6 -> "tcp";
-            case 17 -> "udp";
-            case 1 -> "icmp";
-            case 58 -> "ipv6-icmp";
-            default -> Integer.toString(p);
-        };
-    }
 
     private int flush(ControlRequest req, String who, BiConsumer<Character, String> out) throws KernelSide.KernelException,
             dev.palisade.kernel.netlink.ErrnoException {

@@ -907,12 +907,12 @@ public final class KernelSide implements AutoCloseable {
         }
     }
 
-    /** Conntrack entries of one family. XXX all of them, not only those our rules marked (the dump has no marks yet). */
-    public List<Conntrack.Entry> states(boolean v6) throws dev.palisade.kernel.netlink.ErrnoException {
+    /** The conntrack entries of one family that Palisade's stateful rules made (ct mark state bits). */
+    public List<Conntrack.State> states(boolean v6) throws dev.palisade.kernel.netlink.ErrnoException {
         if (conntrack == null) throw new IllegalStateException("no kernel: " + unavailable);
         kernelLock.lock();
         try {
-            return conntrack.list(v6);
+            return conntrack.states(v6, NftCompiler.CT_IN | NftCompiler.CT_OUT);
         } finally {
             kernelLock.unlock();
         }

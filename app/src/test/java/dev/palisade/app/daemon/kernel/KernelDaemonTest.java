@@ -1,6 +1,7 @@
 package dev.palisade.app.daemon.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -125,8 +126,15 @@ class KernelDaemonTest {
         co.write('a');
         co.flush();
         assertEquals('a', ai.read());
+        // a conntrack entry no rule of ours made (mark 0): -s states leaves it out
+        assertEquals(0, run("ip", "netns", "exec", fw, "conntrack", "-I", "-s", "192.0.2.9", "-d", "192.0.2.10", "-p", "tcp",
+                "--sport", "1111", "--dport", "2222", "--state", "ESTABLISHED", "-t", "120", "-u", "SEEN_REPLY"));
         Out st = pfctl("-s", "states");
-        assertTrue(st.out.contains("tcp " + peerAddr + ":" + client.getLocalPort() + " -> " + fwAddr + ":8080"), st.out + st.err);
+        assertTrue(st.out.contains("all tcp " + fwAddr + ":8080 <- " + peerAddr + ":" + client.getLocalPort()
+                + "       ESTABLISHED:ESTABLISHED"), st.out + st.err);
+        assertFalse(st.out.contains("192.0.2.9"), "only the states our rules made: " + st.out);
+        Out stv = pfctl("-s", "states", "-v");
+        assertTrue(stv.out.matches("(?s).*\\n   expires in \\d+:\\d\\d:\\d\\d.*ct mark 0x8.*"), stv.out + "|" + stv.err + "|" + stv.rc);
 
         // the ban: CLI -> control socket -> durable table -> kernel set, and the state is killed
         long t0 = System.nanoTime();
@@ -157,6 +165,18 @@ class KernelDaemonTest {
         assertTrue(!connects());
         long later = labelPackets(pfctl("-s", "labels").out, "banned");
         assertTrue(later > drops, "label counter keeps moving with traffic: " + drops + " then " + later);
+
+        // -s rules: pf's syntax; -v: pfctl's counters line, packets from the rule's label counter; --nft: nft's view
+        Out rules = pfctl("-s", "rules");
+        assertEquals(0, rules.rc, rules.err);
+        assertTrue(rules.out.startsWith("block drop in quick from <bad> to any label \"banned\"\n"), rules.out);
+        assertFalse(rules.out.contains("table inet"), rules.out);
+        Out rv = pfctl("-s", "rules", "-v");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "label \"banned\"\n  \\[ Evaluations: 0 +Packets: (\\d+) +Bytes: (\\d+) +States: 0 +]").matcher(rv.out);
+        assertTrue(m.find(), rv.out);
+        assertTrue(Long.parseLong(m.group(1)) >= later && Long.parseLong(m.group(2)) > 0, rv.out);
+        assertTrue(pfctl("-s", "rules", "--nft").out.contains("table inet palisade {"));
 
         // -d removes the program (the banned peer gets through), -e puts it back with the sets full
         assertTrue(pfctl("-s", "info").out.contains("Status: Enabled"));
