@@ -212,8 +212,13 @@ public final class NftCompiler {
     private String run() {
         for (Decl.TableDef t : ruleset.tables()) tableName(t.name());
         if (ruleset.options().stateIfBound()) {
-            errors.add(new Diagnostic(firstFile(), 0, "set state-policy if-bound: conntrack states are not bound to "
-                    + "interfaces; use floating (the default)"));
+            // the last state-policy setting wins, so the error points at it
+            Decl.SetOption at = null;
+            for (Decl d : ruleset.declarations()) {
+                if (d instanceof Decl.SetOption so && so.name().equals("state-policy")) at = so;
+            }
+            errors.add(new Diagnostic(at != null && at.file() != null ? at.file() : firstFile(), at != null ? at.line() : 0,
+                    "set state-policy if-bound: conntrack states are not bound to interfaces; use floating (the default)"));
         }
         for (FilterRule r : ruleset.rules()) if (r.allowOpts()) anyAllowOpts = true;
         for (FilterRule r : ruleset.rules()) {
