@@ -280,6 +280,41 @@ class KernelDaemonTest {
                 + " sent; received/sent after stop, start, broken -f, good -f, HUP:" + steps + ")");
     }
 
+    @Test
+    void overloadedSourceIsInPfctlShowAndSurvivesARestart() throws Exception {
+        Files.writeString(conf, """
+                table <flood> persist
+                block in quick proto tcp from <flood> to port 8080
+                pass in proto tcp to port 8080 keep state (max-src-conn-rate 2/10, overload <flood> flush global)
+                pass out all
+                """);
+        startDaemon();
+        ServerSocket server = Netns.call(fw, () -> new ServerSocket(8080, 50, java.net.InetAddress.getByName(fwAddr)));
+        closers.add(server);
+        Thread.ofPlatform().daemon().start(() -> {
+            while (true) {
+                try {
+                    server.accept().close();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        int passed = 0;
+        for (int i = 0; i < 5; i++) if (connects()) passed++;
+        assertTrue(passed <= 2, "the rate (burst 2) let only 2 connections through, not " + passed);
+        waitFor(() -> pfctl("-t", "flood", "-T", "show").out.contains(peerAddr), 3000,
+                "the overloaded peer in pfctl -t flood -T show");
+        // SIGTERM and start again: the durable table and the kernel still hold it
+        daemon.destroy();
+        assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "daemon stops on SIGTERM");
+        startDaemon();
+        Out show = pfctl("-t", "flood", "-T", "show");
+        assertTrue(show.out.contains(peerAddr), "after the restart: " + show.out + show.err);
+        assertTrue(nft("list", "set", "inet", "palisade", "t_flood_v4").contains(peerAddr), "in the kernel set");
+        assertTrue(!connects(), "still blocked after the restart");
+    }
+
     // ---- helpers ----------------------------------------------------------------------------
 
     private void startDaemon() throws Exception {
