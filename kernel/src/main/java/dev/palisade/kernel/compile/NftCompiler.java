@@ -969,9 +969,30 @@ public final class NftCompiler {
     private static String line(List<String> matches, String statements, FilterRule r) {
         StringBuilder b = new StringBuilder();
         for (String m : matches) b.append(m).append(SEP);
-        b.append(STMT).append(statements);
+        b.append(STMT).append(counted(statements));
         b.append(COMMENT).append(r.file()).append(':').append(r.line());
         return b.toString();
+    }
+
+    private static final List<String> VERDICTS = List.of("drop", "return", "accept", "reject", "snat", "dnat",
+            "masquerade", "redirect", "queue", "jump", "goto");
+
+    /**
+     * Puts an anonymous counter right before the verdict, so that it counts what the line decides
+     * (after matching statements such as {@code ct count over N} or a meter's {@code limit}):
+     * {@code pfctl -s rules -v} reads these by the line's FILE:LINE comment.
+     */
+    static String counted(String statements) {
+        int at = -1;
+        for (String v : VERDICTS) {
+            if (statements.startsWith(v + " ") || statements.equals(v)) at = Math.max(at, 0);
+            int i = statements.lastIndexOf(" " + v);
+            if (i >= 0 && (i + 1 + v.length() == statements.length() || statements.charAt(i + 1 + v.length()) == ' ')) {
+                at = Math.max(at, i + 1);
+            }
+        }
+        if (at < 0) return statements + " counter";
+        return statements.substring(0, at) + "counter " + statements.substring(at);
     }
 
     private record Parts(List<String> matches, String stmts, String where) {

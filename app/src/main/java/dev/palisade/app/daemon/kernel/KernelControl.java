@@ -119,8 +119,8 @@ public final class KernelControl implements Palisaded.Extension {
                 }
                 KernelSide.Prepared.Ok p = kernel.current();
                 if (p == null) return 0;
-                Map<String, long[]> labels = req.verbose() > 0 ? kernel.labelCounters() : Map.of();
-                for (String l : rulesText(p.ruleset().rules(), labels, req.verbose())) out.accept('1', l);
+                Map<String, long[]> counts = req.verbose() > 0 ? kernel.ruleCounters() : Map.of();
+                for (String l : rulesText(p.ruleset().rules(), counts, req.verbose())) out.accept('1', l);
                 return 0;
             }
             case "info" -> {
@@ -161,19 +161,19 @@ public final class KernelControl implements Palisaded.Extension {
 
     /**
      * {@code pfctl -s rules}: each loaded rule in pf's canonical syntax ({@code -vv}: with its
-     * {@code @N}); with {@code -v} pfctl's counters line under it. Packets and bytes are the rule's
-     * label counter (the kernel's named counter; 0 without a label). XXX evaluations and states are
-     * 0: nftables has no per-rule evaluation count in first-match order and conntrack's mark does not
-     * carry the rule (docs/palisade.8.md).
+     * {@code @N}); with {@code -v} pfctl's counters line under it, packets and bytes from the counters
+     * of the rule's kernel lines ({@code counts}: FILE:LINE to {packets, bytes}; rules expanded from one
+     * line share its figure). XXX evaluations and states are 0: nftables evaluates in first-match order,
+     * so no chain position sees the packets pf evaluates a rule for, and the ct mark carries the
+     * direction, not the rule (docs/palisade.8.md).
      */
-    static List<String> rulesText(List<dev.palisade.core.lang.FilterRule> rules, Map<String, long[]> labels, int verbose) {
+    static List<String> rulesText(List<dev.palisade.core.lang.FilterRule> rules, Map<String, long[]> counts, int verbose) {
         List<String> out = new ArrayList<>();
         for (dev.palisade.core.lang.FilterRule r : rules) {
             out.add(dev.palisade.core.lang.Printer.rule(r, verbose));
             if (verbose > 0) {
-                long[] c = r.label() == null ? null : labels.get(r.label());
-                out.add(String.format("  [ Evaluations: %-8d  Packets: %-8d  Bytes: %-10d  States: %-6d]",
-                        0, c == null ? 0 : c[0], c == null ? 0 : c[1], 0));
+                long[] c = counts.getOrDefault(r.file() + ":" + r.line(), new long[2]);
+                out.add(String.format("  [ Evaluations: %-8d  Packets: %-8d  Bytes: %-10d  States: %-6d]", 0, c[0], c[1], 0));
             }
         }
         return out;

@@ -934,6 +934,13 @@ public final class KernelSide implements AutoCloseable {
         return out;
     }
 
+    /** Each pf.conf line's {packets, bytes} from the rule lines' counters ({@link dev.palisade.kernel.compile.RuleCounters}). */
+    public Map<String, long[]> ruleCounters() throws KernelException {
+        Prepared.Ok p = current;
+        if (p == null || sets == null || p.program() == null || !enabled) return Map.of();
+        return dev.palisade.kernel.compile.RuleCounters.parse(nftText("list", "table", "inet", TABLE));
+    }
+
     /** {@code nft list table inet palisade} (with handles and counters). */
     public String listRules() throws KernelException {
         if (sets == null) throw new KernelException(List.of("no kernel: " + unavailable));

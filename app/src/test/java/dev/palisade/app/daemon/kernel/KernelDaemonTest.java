@@ -166,7 +166,7 @@ class KernelDaemonTest {
         long later = labelPackets(pfctl("-s", "labels").out, "banned");
         assertTrue(later > drops, "label counter keeps moving with traffic: " + drops + " then " + later);
 
-        // -s rules: pf's syntax; -v: pfctl's counters line, packets from the rule's label counter; --nft: nft's view
+        // -s rules: pf's syntax; -v: pfctl's counters line, packets from the rule's kernel lines; --nft: nft's view
         Out rules = pfctl("-s", "rules");
         assertEquals(0, rules.rc, rules.err);
         assertTrue(rules.out.startsWith("block drop in quick from <bad> to any label \"banned\"\n"), rules.out);
@@ -176,6 +176,8 @@ class KernelDaemonTest {
                 "label \"banned\"\n  \\[ Evaluations: 0 +Packets: (\\d+) +Bytes: (\\d+) +States: 0 +]").matcher(rv.out);
         assertTrue(m.find(), rv.out);
         assertTrue(Long.parseLong(m.group(1)) >= later && Long.parseLong(m.group(2)) > 0, rv.out);
+        assertTrue(rv.out.matches("(?s).*pass in all[^\\n]*\\n  \\[ Evaluations: 0 +Packets: [1-9]\\d* .*"),
+                "the pass rule counted the connections it passed: " + rv.out);
         assertTrue(pfctl("-s", "rules", "--nft").out.contains("table inet palisade {"));
 
         // -d removes the program (the banned peer gets through), -e puts it back with the sets full
