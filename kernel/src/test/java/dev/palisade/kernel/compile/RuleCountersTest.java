@@ -15,7 +15,7 @@ class RuleCountersTest {
             \tchain filter_in {
             \t\tct direction original ct mark & 0x80000000 == 0x80000000 return comment "state"
             \t\tip saddr @t_bad_v4 counter packets 5 bytes 300 drop comment "/etc/pf.conf:2"
-            \t\ttcp dport { 22, 80 } counter packets 7 bytes 420 ct mark set ct mark | 0x80000000 return comment "/etc/pf.conf:4-5"
+            \t\ttcp dport { 22, 80 } ct mark set ct mark | 0x80000000 counter packets 7 bytes 420 return comment "/etc/pf.conf:4-5"
             \t\tip6 saddr @t_bad_v6 counter packets 1 bytes 80 drop comment "/etc/pf.conf:2"
             \t\treturn comment "default pass"
             \t}
