@@ -18,6 +18,7 @@
 # whose flow is established (conntrack) before the ban, so the ban drops it only once
 # the kernel side has also killed the source's states (as pf needs pfctl -k).
 # (CLOCK_MONOTONIC is shared by every network namespace; veth keeps order.)
+# NICE=-5 runs the daemon at the niceness packaging/palisaded.service gives it (default 0).
 set -eu
 n=${1:-40}
 iv=${2:-100}
@@ -47,7 +48,7 @@ pass
 PF
 printf 'divert 7101 tripwire table "bofh"\n' > $tmp/palisade.conf
 ip netns exec $b iptables -A INPUT -p tcp --dport 2222 -j NFQUEUE --queue-num 7101
-ip netns exec $b "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" daemon -f $tmp/pf.conf -c $tmp/palisade.conf \
+ip netns exec $b nice -n "${NICE:-0}" "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" daemon -f $tmp/pf.conf -c $tmp/palisade.conf \
   --state-dir $tmp/state --socket $tmp/ctl.sock > $tmp/daemon.log 2>&1 &
 dpid=$!
 for _ in $(seq 1 600); do

@@ -163,6 +163,11 @@ public final class DaemonCommand implements Callable<Integer> {
             if (conf == null) log.warn("reload: palisade.conf not reloaded: palisaded was started without -c");
             else reload(services, started);
         }));
+        // the first ban as fast as the later ones; in the background, so readiness and SIGHUP wait for nothing
+        Thread.ofPlatform().name("palisaded-warmup").daemon(true).start(() -> {
+            long warm = dev.palisade.app.daemon.BanPathWarmup.run(d.tables(), kernel);
+            log.debug("ban path warmed up in {} ms", warm / 1_000_000);
+        });
         // ---- end issue 8
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -133,4 +133,41 @@ class ChecksumsAndBuilderTest {
         assertEquals(2, r.embedded().dstPort());
         assertTrue(Checksums.transportOk(r));
     }
+
+    // IPv4 UDP 10.77.0.1:40000 -> 10.77.0.2:9999, payload "hello"; checksums 0x13fc and 0xe415 computed
+    // independently (RFC 1071 sums in Python). The kernel module's old fixer test carried wrong values here
+    // (0x13e3, 0xf2d9) and never noticed, as it only compared the fixer with itself.
+    static final String V4_UDP = "4500002112344000401113fc0a4d00010a4d0002" + "9c40270f000d" + "e415" + "68656c6c6f";
+
+    /** The fixer the NFQUEUE reader applies to rewritten packets restores a captured packet's checksums. */
+    @Test
+    void fixChecksumsRestoresACapturedPacket() {
+        byte[] good = java.util.HexFormat.of().parseHex(V4_UDP);
+        byte[] broken = good.clone();
+        broken[10] = 0;
+        broken[11] = 0;
+        broken[26] = 0x12;
+        broken[27] = 0x34;
+        assertTrue(Checksums.fixChecksums(broken));
+        assertArrayEquals(good, broken);
+    }
+
+    /** RFC 768: an IPv4 UDP checksum of zero means "none" and stays zero; IPv6 has no such case (RFC 8200 8.1). */
+    @Test
+    void zeroIpv4UdpChecksumMeansNone() {
+        byte[] p = java.util.HexFormat.of().parseHex(V4_UDP);
+        p[26] = 0;
+        p[27] = 0;
+        p[28] = 'j'; // payload changed: still no checksum
+        assertTrue(Checksums.fixChecksums(p));
+        assertEquals(0, Packet.u16(p, 26));
+    }
+
+    @Test
+    void fixChecksumsLeavesGarbageAlone() {
+        byte[] junk = {0x45, 1, 2};
+        assertFalse(Checksums.fixChecksums(junk));
+        assertArrayEquals(new byte[] {0x45, 1, 2}, junk);
+        assertFalse(Checksums.fixChecksums(new byte[0]));
+    }
 }

@@ -162,7 +162,7 @@ public final class NfQueueReader implements AutoCloseable {
                 case Verdict.Drop d -> q.verdict(id, NfQueue.NF_DROP, null);
                 case Verdict.Rewrite r -> {
                     byte[] b = r.packet().clone();
-                    Checksums.fix(b);
+                    dev.palisade.core.packet.Checksums.fixChecksums(b); // a packet it cannot decode goes back as given
                     q.verdict(id, NfQueue.NF_ACCEPT, b);
                 }
             }
@@ -184,6 +184,7 @@ public final class NfQueueReader implements AutoCloseable {
     }
 
     private void loop() {
+        q.interfaceName(1); // links the name lookup's native call now (index 1 is lo in every namespace), not at the first packet
         started.complete(null);
         while (running) {
             QueuedPacket p;

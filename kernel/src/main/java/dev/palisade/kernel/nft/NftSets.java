@@ -141,6 +141,19 @@ public final class NftSets implements AutoCloseable {
         batch.commit();
     }
 
+    /**
+     * Adds {@code p} and deletes it again in one transaction: no packet ever
+     * sees it, but the code and the kernel path of a set change have run
+     * (a warm-up). {@code p} must not be in the set: the delete would remove it.
+     */
+    public void touch(NftSet set, IpPrefix p) throws ErrnoException {
+        check(set, p, 0);
+        Batch batch = new Batch(set);
+        batch.element(NFT_MSG_NEWSETELEM, p, 0);
+        batch.element(NFT_MSG_DELSETELEM, p, 0);
+        batch.commit();
+    }
+
     private static void check(NftSet set, IpPrefix p, long timeout) {
         if (p.v6() != set.v6()) {
             throw new IllegalArgumentException("set " + set + " holds " + (set.v6() ? "IPv6" : "IPv4")

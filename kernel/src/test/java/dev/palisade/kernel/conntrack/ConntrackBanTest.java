@@ -115,6 +115,55 @@ class ConntrackBanTest {
         }
     }
 
+    /**
+     * Killing a host's states (the kernel-filtered dump, IPv4 and IPv6) takes
+     * its connections and only them: another peer's connection to the same
+     * server lives on, and a prefix kill (the full dump) still works.
+     */
+    @Test
+    void killingAHostLeavesOtherPeersAlone() throws Exception {
+        for (boolean v6 : new boolean[] {false, true}) {
+            try (NetnsPair ns = NetnsPair.create();
+                 Conntrack ct = Conntrack.open(ns.b)) {
+                new NftRunner("palct", ns.b, 30_000).load(PROGRAM); // a ct rule: the namespace tracks connections
+                String other = v6 ? "fd00:" + ns.n + "::7" : "10." + ns.n + ".0.7";
+                ns.exec(ns.a, "ip", "addr", "add", other + (v6 ? "/64" : "/24"), "dev", ns.vethA, "nodad");
+                String server = v6 ? ns.b6 : ns.b4;
+                String banned = v6 ? ns.a6 : ns.a4;
+                try (ServerSocket ss = ns.in(ns.b, () -> new ServerSocket(9202, 5, InetAddress.getByName(server)));
+                     Socket c1 = connect(ns, banned, server, 9202);
+                     Socket s1 = ss.accept();
+                     Socket c2 = connect(ns, other, server, 9202);
+                     Socket s2 = ss.accept()) {
+                    IpAddress bannedAddr = IpAddress.parse(banned);
+                    IpAddress otherAddr = IpAddress.parse(other);
+                    List<Conntrack.Entry> before = ct.list(v6);
+                    assertTrue(before.stream().anyMatch(e -> e.src().equals(otherAddr) && e.dport() == 9202), v6 + " " + before);
+                    assertEquals(1, ct.kill(List.of(IpPrefix.host(bannedAddr)), Conntrack.Match.SOURCE), "one state of " + banned);
+                    assertTrue(ct.kernelFilter(), "the kernel took the filtered dump (Linux >= 5.8)");
+                    List<Conntrack.Entry> left = ct.list(v6);
+                    assertTrue(left.stream().noneMatch(e -> e.src().equals(bannedAddr) && e.dport() == 9202), left.toString());
+                    assertTrue(left.stream().anyMatch(e -> e.src().equals(otherAddr) && e.dport() == 9202),
+                            "the other peer's state survives: " + left);
+                    s2.setSoTimeout(100);
+                    c2.getOutputStream().write('k');
+                    assertEquals('k', readByte(s2.getInputStream(), 3000), "the other peer's connection still carries data");
+                    assertEquals(1, ct.kill(List.of(IpPrefix.parse(other + (v6 ? "/120" : "/30"))), Conntrack.Match.SOURCE),
+                            "a prefix kill takes the full dump");
+                }
+            }
+        }
+    }
+
+    private static Socket connect(NetnsPair ns, String from, String to, int port) throws Exception {
+        return ns.in(ns.a, () -> {
+            Socket s = new Socket();
+            s.bind(new InetSocketAddress(from, 0));
+            s.connect(new InetSocketAddress(to, port), 5000);
+            return s;
+        });
+    }
+
     /** The byte read, -1 at end of stream, -2 when nothing came within {@code millis}. */
     static int readByte(InputStream in, long millis) throws Exception {
         long end = System.nanoTime() + millis * 1_000_000;

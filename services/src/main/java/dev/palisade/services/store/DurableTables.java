@@ -94,6 +94,19 @@ public final class DurableTables implements Tables {
         }
     }
 
+    /**
+     * Takes the paths of a ban once without changing anything (a warm-up
+     * before the first real change): a lookup and an add, both in a table
+     * that does not exist.
+     */
+    public void warmUp() {
+        String none = "palisade_warmup_none";
+        if (exists(none)) return;
+        IpAddress a = IpAddress.parse("192.0.2.1");
+        matches(none, a);
+        add(none, IpPrefix.host(a), null, new Origin.Manual("warm-up")); // manual: no allowlist refusal, no log line
+    }
+
     public void setAllowlist(Allowlist a) {
         write(s -> {
             s.setAllowlist(a);

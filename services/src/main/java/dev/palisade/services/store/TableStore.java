@@ -242,6 +242,15 @@ public final class TableStore implements AutoCloseable {
 
     // ---- appending -------------------------------------------------------------------------
 
+    /** Encodes {@code m} as the journal would, into nothing: loads and links the codec before the first real change. */
+    public static void warmUp(Mutation m) {
+        try {
+            MutationCodec.write(new java.io.DataOutputStream(java.io.OutputStream.nullOutputStream()), m);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** A growable byte buffer. */
     private static final class Buf extends OutputStream {
         byte[] b = new byte[1 << 16];

@@ -74,9 +74,14 @@ import org.slf4j.LoggerFactory;
  * never flushed; a (re)load puts the table's elements into the program text
  * itself, so the new sets are full at the instant of the commit.
  *
- * <p>Costs: recomputing a table is O(n log n) in its size per batch. XXX a
- * table of a million entries costs a few hundred ms per batch of changes; an
- * incremental path for tables without negated entries would make it O(batch).
+ * <p>Incremental path: adds of non-negated entries and deletes of host
+ * entries (the bans and unbans of the services, pftabled and {@code -T}) are
+ * pushed as they are, diffed against the mirror only, in O(batch) whatever
+ * the table's size; a ban into a table of a million entries costs what a
+ * ban into an empty one does. Everything else (flushes, kills, negated
+ * entries, deletes of prefixes that may have covered others, expiry, any
+ * netlink error of the incremental push) marks the table dirty for the full
+ * recompute, which is O(n log n) in the table's size.
  */
 public final class KernelSide implements AutoCloseable {
 
@@ -161,6 +166,8 @@ public final class KernelSide implements AutoCloseable {
     private final NftRunner runner;
     private final String unavailable;
     private final ReentrantLock kernelLock = new ReentrantLock();
+    /** Guards the conntrack socket; never held with kernelLock, so a long conntrack walk delays no set push. */
+    private final ReentrantLock conntrackLock = new ReentrantLock();
 
     private volatile Prepared.Ok current;
     /** pf table -> its sets as the kernel has them (guarded by kernelLock). */
@@ -178,13 +185,26 @@ public final class KernelSide implements AutoCloseable {
     private final Condition wake = pendingLock.newCondition();
     private final Set<String> dirty = new LinkedHashSet<>();
     private final Set<IpPrefix> kills = new LinkedHashSet<>();
+    /** Per table not dirty: the adds and host deletes to push as they are (guarded by pendingLock). */
+    private final Map<String, List<Mutation>> increments = new LinkedHashMap<>();
+    /** Tables whose last full push saw negated entries: no incremental path for them (guarded by kernelLock). */
+    private final Set<String> negatedTables = new HashSet<>();
+    /** Table pushes by path, for tests and figures: [0] full recomputes, [1] incremental. */
+    private final java.util.concurrent.atomic.AtomicLongArray pushes = new java.util.concurrent.atomic.AtomicLongArray(2);
     private long requested, done;
+    /** Kill requests made / finished (a kill counts as done once its sources' states are gone). */
+    private long killRequested, killDone;
+    /** Sources whose set changes are pushed and whose states the kill thread is to delete (guarded by pendingLock). */
+    private final Set<IpPrefix> killQueue = new LinkedHashSet<>();
+    private long killQueueUpTo;
+    private final Condition killWake = pendingLock.newCondition();
     private final Condition synced = pendingLock.newCondition();
     private volatile boolean closed;
     private Thread syncThread;
     private Thread overloadThread;
     /** How often the overload sets the packet path fills are copied into the durable tables. */
     static final long OVERLOAD_POLL_MILLIS = 250;
+    private Thread killThread;
 
     private final String netns;
 
@@ -241,6 +261,7 @@ public final class KernelSide implements AutoCloseable {
         if (ruleset != null) k.install(ruleset);
         k.syncThread = Thread.ofPlatform().name("palisaded-kernel").daemon(true).start(k::syncLoop);
         if (s != null) k.overloadThread = Thread.ofPlatform().name("palisaded-overload").daemon(true).start(k::overloadLoop);
+        k.killThread = Thread.ofPlatform().name("palisaded-conntrack").daemon(true).start(k::killLoop);
         return k;
     }
 
@@ -299,23 +320,75 @@ public final class KernelSide implements AutoCloseable {
     public void onMutation(Mutation m) {
         pendingLock.lock();
         try {
-            switch (m) {
-                case Mutation.Add a -> {
-                    dirty.add(a.table());
-                    if (automatic(a.origin())) kills.add(a.prefix());
-                }
-                case Mutation.Delete d -> dirty.add(d.table());
-                case Mutation.Flush f -> dirty.add(f.table());
-                case Mutation.Kill k -> dirty.add(k.table());
-                case Mutation.Create c -> dirty.add(c.table());
-                case Mutation.Zero z -> {
-                    return;
-                }
-            }
+            if (!note(m, dirty, kills, increments)) return;
+            if (m instanceof Mutation.Add a && automatic(a.origin())) killRequested++;
             requested++;
             wake.signal();
         } finally {
             pendingLock.unlock();
+        }
+    }
+
+    /** Records what {@code m} asks of the kernel; false when nothing (counters only). */
+    private static boolean note(Mutation m, Set<String> dirty, Set<IpPrefix> kills, Map<String, List<Mutation>> increments) {
+        switch (m) {
+            case Mutation.Add a -> {
+                if (a.negated()) markDirty(a.table(), dirty, increments);
+                else if (!dirty.contains(a.table())) increments.computeIfAbsent(a.table(), k -> new ArrayList<>()).add(a);
+                if (automatic(a.origin())) kills.add(a.prefix());
+            }
+            case Mutation.Delete d -> {
+                // a wider prefix may have covered entries that must now go into the set themselves
+                if (!d.prefix().isHost()) markDirty(d.table(), dirty, increments);
+                else if (!dirty.contains(d.table())) increments.computeIfAbsent(d.table(), k -> new ArrayList<>()).add(d);
+            }
+            case Mutation.Flush f -> markDirty(f.table(), dirty, increments);
+            case Mutation.Kill k -> markDirty(k.table(), dirty, increments);
+            case Mutation.Create c -> markDirty(c.table(), dirty, increments);
+            case Mutation.Zero z -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void markDirty(String table, Set<String> dirty, Map<String, List<Mutation>> increments) {
+        dirty.add(table);
+        increments.remove(table); // the full recompute covers them
+    }
+
+    /**
+     * Runs the ban path's kernel-side code once without changing anything
+     * (see BanPathWarmup): {@link #onMutation}'s classification on scratch
+     * sets, and for one IPv4 and one IPv6 set a transaction that adds and
+     * deletes a documentation address the set does not hold.
+     */
+    public void warmUp() {
+        note(new Mutation.Add("warmup", IpPrefix.parse("192.0.2.1/32"), false, 0, 0, new Origin.Tripwire(1)),
+                new HashSet<>(), new HashSet<>(), new HashMap<>());
+        if (sets == null) return;
+        kernelLock.lock();
+        try {
+            boolean v4 = false;
+            boolean v6 = false;
+            for (List<NftSet> l : kernelSets.values()) {
+                for (NftSet set : l) {
+                    if (set.v6() ? v6 : v4) continue;
+                    IpPrefix p = IpPrefix.parse(set.v6() ? "2001:db8::ff/128" : "192.0.2.255/32");
+                    Map<IpPrefix, Long> have = mirror.get(set.name());
+                    if (have == null || have.containsKey(p)) continue;
+                    try {
+                        sets.touch(set, p);
+                    } catch (dev.palisade.kernel.netlink.ErrnoException | RuntimeException e) {
+                        log.debug("warm-up of {}: {}", set.name(), e.getMessage());
+                        continue;
+                    }
+                    if (set.v6()) v6 = true;
+                    else v4 = true;
+                }
+            }
+        } finally {
+            kernelLock.unlock();
         }
     }
 
@@ -350,6 +423,7 @@ public final class KernelSide implements AutoCloseable {
             pendingLock.lock();
             try {
                 kills.add(IpPrefix.host(src));
+                killRequested++;
                 requested++;
                 wake.signal();
             } finally {
@@ -358,13 +432,19 @@ public final class KernelSide implements AutoCloseable {
         };
     }
 
+    /** Table pushes so far: {full recomputes, incremental pushes}. */
+    long[] pushCounts() {
+        return new long[] {pushes.get(0), pushes.get(1)};
+    }
+
     /** Waits until every change made before the call is in the kernel; false on timeout. */
     public boolean awaitSynced(long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
         pendingLock.lock();
         try {
             long want = requested;
-            while (done < want) {
+            long wantKills = killRequested;
+            while (done < want || killDone < wantKills) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) return false;
                 synced.awaitNanos(left);
@@ -379,10 +459,12 @@ public final class KernelSide implements AutoCloseable {
         while (!closed) {
             Set<String> work;
             Set<IpPrefix> kill;
+            Map<String, List<Mutation>> incr;
             long upTo;
+            long killUpTo;
             pendingLock.lock();
             try {
-                while (dirty.isEmpty() && kills.isEmpty() && !closed) {
+                while (dirty.isEmpty() && kills.isEmpty() && increments.isEmpty() && !closed) {
                     try {
                         wake.awaitNanos(1_000_000_000L);
                     } catch (InterruptedException e) {
@@ -391,30 +473,80 @@ public final class KernelSide implements AutoCloseable {
                 }
                 work = new LinkedHashSet<>(dirty);
                 kill = new LinkedHashSet<>(kills);
+                incr = new LinkedHashMap<>(increments);
                 dirty.clear();
                 kills.clear();
+                increments.clear();
                 upTo = requested;
+                killUpTo = killRequested;
             } finally {
                 pendingLock.unlock();
             }
             try {
-                for (String t : work) push(t);
-                if (!kill.isEmpty() && conntrack != null) {
-                    int n;
-                    kernelLock.lock();
-                    try {
-                        n = conntrack.kill(kill, Conntrack.Match.SOURCE);
-                    } finally {
-                        kernelLock.unlock();
-                    }
-                    if (n > 0) log.info("killed {} states of {} banned sources", n, kill.size());
+                for (var e : incr.entrySet()) {
+                    if (!work.contains(e.getKey()) && !pushIncrement(e.getKey(), e.getValue())) work.add(e.getKey());
                 }
+                for (String t : work) push(t);
             } catch (RuntimeException | dev.palisade.kernel.netlink.ErrnoException e) {
                 log.error("kernel sync failed: {}", e.toString());
             }
             pendingLock.lock();
             try {
                 done = Math.max(done, upTo);
+                if (!kill.isEmpty() && conntrack != null) {
+                    // after the push: the sets already drop the sources' new packets, so no state slips in
+                    killQueue.addAll(kill);
+                    killQueueUpTo = Math.max(killQueueUpTo, killUpTo);
+                    killWake.signal();
+                } else if (conntrack == null) {
+                    killDone = Math.max(killDone, killUpTo);
+                }
+                synced.signalAll();
+            } finally {
+                pendingLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Deletes banned sources' conntrack states, on its own thread: a kill
+     * walks the kernel's conntrack table (tens of milliseconds on a busy
+     * host), and the next ban's set push must not wait behind it.
+     */
+    private void killLoop() {
+        while (!closed) {
+            Set<IpPrefix> kill;
+            long upTo;
+            pendingLock.lock();
+            try {
+                while (killQueue.isEmpty() && !closed) {
+                    try {
+                        killWake.awaitNanos(1_000_000_000L);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                kill = new LinkedHashSet<>(killQueue);
+                killQueue.clear();
+                upTo = killQueueUpTo;
+            } finally {
+                pendingLock.unlock();
+            }
+            try {
+                int n;
+                conntrackLock.lock();
+                try {
+                    n = conntrack.kill(kill, Conntrack.Match.SOURCE);
+                } finally {
+                    conntrackLock.unlock();
+                }
+                if (n > 0) log.info("killed {} states of {} banned sources", n, kill.size());
+            } catch (RuntimeException | dev.palisade.kernel.netlink.ErrnoException e) {
+                log.error("killing the states of {} banned sources failed: {}", kill.size(), e.toString());
+            }
+            pendingLock.lock();
+            try {
+                killDone = Math.max(killDone, upTo);
                 synced.signalAll();
             } finally {
                 pendingLock.unlock();
@@ -434,6 +566,8 @@ public final class KernelSide implements AutoCloseable {
         });
         Map<IpPrefix, Long> out = new LinkedHashMap<>();
         boolean negated = entries.stream().anyMatch(TableEntry::negated);
+        if (negated) negatedTables.add(table);
+        else negatedTables.remove(table);
         if (negated) {
             // XXX tables with negated entries are loaded without kernel timeouts: expiry comes from the daemon's sweep
             List<Decl.TableEntry> l = entries.stream().map(e -> new Decl.TableEntry(e.negated(), e.prefix())).toList();
@@ -469,6 +603,7 @@ public final class KernelSide implements AutoCloseable {
             List<NftSet> ks = kernelSets.get(table);
             if (ks == null) return; // no rule uses this table: nothing in the kernel
             Map<IpPrefix, Long> want = wanted(table, ks.get(0).timeout());
+            pushes.incrementAndGet(0);
             long now = clock.millis();
             for (NftSet set : ks) {
                 Map<IpPrefix, Long> have = mirror.computeIfAbsent(set.name(), k -> new HashMap<>());
@@ -501,6 +636,69 @@ public final class KernelSide implements AutoCloseable {
                     reconcile(set, want);
                 }
             }
+        } finally {
+            kernelLock.unlock();
+        }
+    }
+
+    /**
+     * Pushes {@code changes} (non-negated adds, host deletes) to the sets of
+     * {@code table} by a diff against the mirror alone. False when the table
+     * needs the full recompute instead (negated entries, a set never pushed,
+     * a netlink error such as an overlap the kernel refuses); then nothing of
+     * the mirror has changed for the set that failed.
+     */
+    private boolean pushIncrement(String table, List<Mutation> changes) {
+        if (sets == null) return true;
+        kernelLock.lock();
+        try {
+            List<NftSet> ks = kernelSets.get(table);
+            if (ks == null) return true; // no rule uses this table: nothing in the kernel
+            if (negatedTables.contains(table)) return false;
+            boolean timeouts = ks.get(0).timeout();
+            long now = clock.millis();
+            pushes.incrementAndGet(1);
+            for (NftSet set : ks) {
+                Map<IpPrefix, Long> have = mirror.get(set.name());
+                if (have == null) return false;
+                Map<IpPrefix, Long> next = new HashMap<>(); // prefix -> expiry, or null for deleted
+                List<IpPrefix> del = new ArrayList<>();
+                List<SetElement> add = new ArrayList<>();
+                for (Mutation m : changes) {
+                    if (m instanceof Mutation.Add a && a.prefix().v6() == set.v6()) {
+                        long exp = timeouts && a.expires() != 0 ? a.expires() * 1000 : 0;
+                        if (exp != 0 && exp <= now) continue;
+                        next.put(a.prefix(), exp);
+                    } else if (m instanceof Mutation.Delete d && d.prefix().v6() == set.v6()) {
+                        next.put(d.prefix(), null);
+                    }
+                }
+                for (var e : next.entrySet()) {
+                    IpPrefix p = e.getKey();
+                    Long h = have.get(p);
+                    boolean live = h != null && (h == 0 || h > now);
+                    Long exp = e.getValue();
+                    if (exp == null) {
+                        if (live) del.add(p);
+                        continue;
+                    }
+                    if (h != null && h.longValue() == exp) continue;
+                    if (live) del.add(p); // a new lifetime: replace the element
+                    add.add(new SetElement(p, exp == 0 ? 0 : exp - now, 0));
+                }
+                if (del.isEmpty() && add.isEmpty()) continue;
+                try {
+                    sets.apply(set, del, add);
+                } catch (dev.palisade.kernel.netlink.ErrnoException | RuntimeException e) {
+                    log.debug("{}: incremental push failed ({}); recomputing the table", set.name(), e.getMessage());
+                    return false;
+                }
+                for (var e : next.entrySet()) {
+                    if (e.getValue() == null) have.remove(e.getKey());
+                    else have.put(e.getKey(), e.getValue());
+                }
+            }
+            return true;
         } finally {
             kernelLock.unlock();
         }
@@ -899,22 +1097,22 @@ public final class KernelSide implements AutoCloseable {
     /** {@code pfctl -k HOST}: kills the states HOST opened; returns how many. */
     public int killStates(List<IpPrefix> hosts) throws dev.palisade.kernel.netlink.ErrnoException {
         if (conntrack == null) throw new IllegalStateException("no kernel: " + unavailable);
-        kernelLock.lock();
+        conntrackLock.lock();
         try {
             return conntrack.kill(hosts, Conntrack.Match.SOURCE);
         } finally {
-            kernelLock.unlock();
+            conntrackLock.unlock();
         }
     }
 
     /** The conntrack entries of one family that Palisade's stateful rules made (ct mark state bits). */
     public List<Conntrack.State> states(boolean v6) throws dev.palisade.kernel.netlink.ErrnoException {
         if (conntrack == null) throw new IllegalStateException("no kernel: " + unavailable);
-        kernelLock.lock();
+        conntrackLock.lock();
         try {
             return conntrack.states(v6, NftCompiler.CT_IN | NftCompiler.CT_OUT);
         } finally {
-            kernelLock.unlock();
+            conntrackLock.unlock();
         }
     }
 
@@ -1004,10 +1202,11 @@ public final class KernelSide implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        if (syncThread != null) {
-            syncThread.interrupt();
+        for (Thread t : new Thread[] {syncThread, killThread}) {
+            if (t == null) continue;
+            t.interrupt();
             try {
-                syncThread.join(2000);
+                t.join(2000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -1025,9 +1224,14 @@ public final class KernelSide implements AutoCloseable {
         kernelLock.lock();
         try {
             if (sets != null) sets.close();
-            if (conntrack != null) conntrack.close();
         } finally {
             kernelLock.unlock();
+        }
+        conntrackLock.lock();
+        try {
+            if (conntrack != null) conntrack.close();
+        } finally {
+            conntrackLock.unlock();
         }
     }
 

@@ -269,7 +269,7 @@ class KernelDaemonTest {
             // SIGHUP reloads the daemon's -f file: a new label appears, the ban stays
             Files.writeString(conf, Files.readString(conf).replace("label \"banned\"", "label \"hup\""));
             assertEquals(0, run("kill", "-HUP", Long.toString(daemon.pid())));
-            waitFor(() -> pfctl("-s", "labels").out.contains("hup "), 10_000, "the SIGHUP reload (label hup)");
+            waitFor(() -> pfctl("-s", "labels").out.contains("hup "), 10_000, "the SIGHUP reload (label hup)", log);
             assertTrue(setHolds(peerAddr), "the ban survives SIGHUP");
             mark.run();
         } finally {
@@ -382,6 +382,15 @@ class KernelDaemonTest {
         List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", fw, "nft"));
         c.addAll(List.of(args));
         return exec(c.toArray(String[]::new));
+    }
+
+    /** As {@link #waitFor(BooleanSupplier, long, String)}, with the daemon's log in the failure. */
+    private static void waitFor(BooleanSupplier cond, long millis, String what, Path daemonLog) throws IOException {
+        try {
+            waitFor(cond, millis, what);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; palisaded's log:\n" + Files.readString(daemonLog), e);
+        }
     }
 
     private static void waitFor(BooleanSupplier cond, long millis, String what) {

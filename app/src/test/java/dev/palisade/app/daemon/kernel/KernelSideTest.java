@@ -212,6 +212,94 @@ class KernelSideTest {
         assertFalse(nft("list", "set", "inet", "palisade", "t_bad_v4").contains(peerAddr), "expired out of the kernel set");
     }
 
+    /**
+     * Adds and host deletes take the incremental path (the mirror diff, not
+     * the table's recompute); a delete of a wider prefix recomputes, so the
+     * entries it covered get into the set themselves. The kernel set must
+     * match the table at every step.
+     */
+    @Test
+    void incrementalPushKeepsTheSetEqualToTheTable() throws Exception {
+        ServerSocket server = Netns.call(fw, () -> new ServerSocket(8080, 50, InetAddress.getByName(fwAddr)));
+        closers.add(server);
+        Thread.ofPlatform().daemon().start(() -> {
+            while (true) {
+                try {
+                    server.accept().close();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        assertTrue(connects(), "the peer connects before any ban");
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) many.add("10.50." + (i / 100) + "." + (2 * (i % 100) + 1)); // none adjacent: nft lists each
+        tables.write(s -> s.run(new dev.palisade.core.table.TableCommand("bad", dev.palisade.core.table.TableCommand.Op.ADD,
+                many, false, true, 0, new Origin.Manual("test"))));
+        assertTrue(kernel.awaitSynced(5000));
+        assertTrue(nft("list", "set", "inet", "palisade", "t_bad_v4").contains("10.50.19.199"), "bulk add in the set");
+
+        long[] before = kernel.pushCounts();
+        tables.add("bad", IpPrefix.host(IpAddress.parse(peerAddr)), null, new Origin.Trap("test"));
+        assertTrue(kernel.awaitSynced(2000));
+        assertTrue(nft("list", "set", "inet", "palisade", "t_bad_v4").contains(peerAddr), "the ban is in the set");
+        long[] after = kernel.pushCounts();
+        assertEquals(before[0], after[0], "a ban recomputes nothing");
+        assertTrue(after[1] > before[1], "a ban is pushed incrementally");
+        assertFalse(connects(), "the banned peer cannot connect");
+
+        tables.add("bad", IpPrefix.parse("10.78.0.0/16"), null, new Origin.Manual("test"));
+        tables.add("bad", IpPrefix.host(IpAddress.parse("10.78.1.1")), null, new Origin.Trap("test")); // covered by the /16
+        assertTrue(kernel.awaitSynced(2000));
+        String set = nft("list", "set", "inet", "palisade", "t_bad_v4");
+        assertTrue(set.contains("10.78.0.0/16"), set);
+
+        before = kernel.pushCounts();
+        tables.delete("bad", IpPrefix.parse("10.78.0.0/16"));
+        assertTrue(kernel.awaitSynced(2000));
+        assertTrue(kernel.pushCounts()[0] > before[0], "deleting a wider prefix recomputes the table");
+        set = nft("list", "set", "inet", "palisade", "t_bad_v4");
+        assertFalse(set.contains("10.78.0.0/16"), "the /16 left the set: " + set);
+        assertTrue(set.contains("10.78.1.1"), "the entry it covered is in the set by itself: " + set);
+
+        tables.delete("bad", IpPrefix.host(IpAddress.parse(peerAddr)));
+        tables.delete("bad", IpPrefix.host(IpAddress.parse("10.50.0.1")));
+        assertTrue(kernel.awaitSynced(2000));
+        set = nft("list", "set", "inet", "palisade", "t_bad_v4");
+        assertFalse(set.contains(peerAddr + ",") || set.contains(peerAddr + " "), "unbanned: " + set);
+        assertFalse(set.contains("10.50.0.1,") || set.contains("10.50.0.1 "), "deleted: " + set);
+        assertTrue(set.contains("10.50.0.3"), "its neighbour stays: " + set);
+        assertTrue(connects(), "the unbanned peer connects again");
+    }
+
+    /** The start-up warm-up of the ban path leaves the tables, the journal and the kernel sets as they were. */
+    @Test
+    void banPathWarmupChangesNothing() throws Exception {
+        tables.add("bad", IpPrefix.host(IpAddress.parse("10.61.0.1")), null, new Origin.Trap("test"));
+        assertTrue(kernel.awaitSynced(2000));
+        String setBefore = nft("list", "set", "inet", "palisade", "t_bad_v4");
+        StringBuilder tablesBefore = new StringBuilder();
+        tables.read(t -> {
+            t.showTables(2, l -> tablesBefore.append(l).append('\n'));
+            return null;
+        });
+        long journal = tables.store().lastSequence();
+        tables.setAllowlist(new Allowlist(List.of(new Allowlist.Allowed(IpPrefix.parse("192.0.2.0/24"), "test"))));
+        long refused = tables.refusedCount();
+        long ns = dev.palisade.app.daemon.BanPathWarmup.run(tables, kernel);
+        assertTrue(kernel.awaitSynced(2000));
+        StringBuilder tablesAfter = new StringBuilder();
+        tables.read(t -> {
+            t.showTables(2, l -> tablesAfter.append(l).append('\n'));
+            return null;
+        });
+        assertEquals(tablesBefore.toString(), tablesAfter.toString(), "no table created or changed");
+        assertEquals(journal, tables.store().lastSequence(), "nothing journaled");
+        assertEquals(refused, tables.refusedCount(), "no allowlist refusal counted (or logged) for the documentation address");
+        assertEquals(setBefore, nft("list", "set", "inet", "palisade", "t_bad_v4"), "the kernel set is as it was");
+        assertTrue(ns > 0);
+    }
+
     /** Figures for BENCHMARKS.md: one ban at a time, from the Tables call until the kernel set holds it. */
     @Test
     void banLatency() throws Exception {

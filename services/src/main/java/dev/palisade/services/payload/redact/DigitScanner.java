@@ -13,7 +13,9 @@ import java.nio.ByteOrder;
  * position; this scanner does one unsigned compare per byte and only looks
  * closer at runs of digits, and only where enough digits lie close
  * together (see {@link #scan}). Digits are found 8 bytes per step with a
- * SWAR range test ({@link #digitBits}).
+ * SWAR range test ({@link #digitBits}); where digits are dense, runs are
+ * found in bitmaps and only runs long enough to hold a match are looked at
+ * byte by byte ({@code denseRuns}).
  *
  * <p>The model: a <em>run</em> is digits in <em>groups</em>, a group being
  * consecutive ASCII digits, two groups joined by exactly one space or dash.
@@ -119,8 +121,8 @@ final class DigitScanner {
         if (total < need) return;
         if (total * DENSE > len) {
             // Digits everywhere (CSV, JSON numbers): windows would fire on most
-            // words; one pass over every run is cheaper.
-            runs(b, from, to, to, out);
+            // words; the bitmap pass finds the runs without a branch per byte.
+            denseRuns(b, from, to, out);
             return;
         }
         int sum = 0;
@@ -134,6 +136,135 @@ final class DigitScanner {
             while (start > pos && (digit(b[start - 1]) || (sepByte(b[start - 1]) && start - 2 >= pos && digit(b[start - 2])))) start--;
             pos = runs(b, start, Math.min(to, from + 8 * (k + 1)), to, out);
         }
+    }
+
+    private long[] digitMap = new long[32];
+    private long[] runMap = new long[32];
+    private long[] longMap = new long[32];
+
+    /**
+     * Judges the runs of {@code b[from, to)} that hold enough digits, found
+     * with bitmaps (bit k = byte from + k): D marks digits, S the single
+     * separators, and a run is a maximal stretch of D | (S &amp; D&lt;&lt;1
+     * &amp; D&gt;&gt;1), a separator with a digit on each side. Each run is
+     * found with two trailing-zero counts and its digits counted with one
+     * popcount; only runs with enough digits go to the byte-level
+     * {@link #runs}. Text full of short numbers (dates, prices, ids) thus
+     * costs a few word operations per 8 bytes and per run, not a
+     * mispredicted branch at the end of every group.
+     */
+    private void denseRuns(byte[] b, int from, int to, Matches out) {
+        int len = to - from;
+        int nw = (len + 63) >>> 6;
+        if (digitMap.length < nw) {
+            digitMap = new long[Math.max(nw, 2 * digitMap.length)];
+            runMap = new long[digitMap.length];
+            longMap = new long[digitMap.length];
+        }
+        long[] d = digitMap;
+        long[] r = runMap;
+        for (int k = 0; k < nw; k++) {
+            int at = from + (k << 6);
+            long dk = 0;
+            long sk = 0;
+            if (to - at >= 64) {
+                for (int q = 0; q < 8; q++) {
+                    long w = (long) LONGS.get(b, at + 8 * q);
+                    dk |= gather(digitBits(w)) << (8 * q);
+                    sk |= gather(sepBits(w)) << (8 * q);
+                }
+            } else {
+                for (int q = 0; at + q < to; q++) {
+                    byte x = b[at + q];
+                    if (digit(x)) dk |= 1L << q;
+                    else if (sepByte(x)) sk |= 1L << q;
+                }
+            }
+            d[k] = dk;
+            r[k] = sk; // separators for now
+        }
+        for (int k = 0; k < nw; k++) {
+            long left = d[k] << 1 | (k > 0 ? d[k - 1] >>> 63 : 0);   // bit i: byte i-1 is a digit
+            long right = d[k] >>> 1 | (k + 1 < nw ? d[k + 1] << 63 : 0); // bit i: byte i+1 is a digit
+            r[k] = d[k] | (r[k] & left & right);
+        }
+        int need = ssns ? 9 : 13;
+        // A run with `need` digits is at least `need` bytes long: mark where
+        // `need` consecutive run bytes begin, so short runs (most numbers in
+        // text and CSV) are never visited one by one.
+        long[] l = longMap;
+        for (int k = 0; k < nw; k++) {
+            long x = r[k];
+            for (int n = 1; n < need; n++) x &= r[k] >>> n | (k + 1 < nw ? r[k + 1] << (64 - n) : 0);
+            l[k] = x;
+        }
+        int p = 0;
+        while (true) {
+            int at = nextSet(l, p, nw);
+            if (at < 0) return;
+            int s = prevClear(r, at) + 1;
+            int e = nextClear(r, at, nw);
+            if (countBits(d, s, e) >= need) runs(b, from + s, from + e, to, out);
+            p = e;
+        }
+    }
+
+    /** The last clear bit of {@code m} before {@code p}, or -1. */
+    private static int prevClear(long[] m, int p) {
+        int k = p >>> 6;
+        long x = ~m[k] & ((1L << (p & 63)) - 1);
+        while (x == 0) {
+            if (--k < 0) return -1;
+            x = ~m[k];
+        }
+        return (k << 6) + 63 - Long.numberOfLeadingZeros(x);
+    }
+
+    /** One bit per byte: bit i set iff byte i of {@code w} has its high bit (the SWAR tests' output). */
+    private static long gather(long highs) {
+        return ((highs >>> 7) * 0x0102040810204080L) >>> 56;
+    }
+
+    private static final long LOW7 = ONES * 127;
+
+    /** The high bit of each byte of {@code w} that is ' ' or '-', others 0 (exact per byte, no carries). */
+    static long sepBits(long w) {
+        return zeroBytes(w ^ (ONES * ' ')) | zeroBytes(w ^ (ONES * '-'));
+    }
+
+    private static long zeroBytes(long v) {
+        return ~(((v & LOW7) + LOW7) | v) & HIGHS;
+    }
+
+    private static int nextSet(long[] m, int p, int nw) {
+        int k = p >>> 6;
+        if (k >= nw) return -1;
+        long x = m[k] & (-1L << p);
+        while (x == 0) {
+            if (++k >= nw) return -1;
+            x = m[k];
+        }
+        return (k << 6) + Long.numberOfTrailingZeros(x);
+    }
+
+    private static int nextClear(long[] m, int p, int nw) {
+        int k = p >>> 6;
+        long x = ~m[k] & (-1L << p);
+        while (x == 0) {
+            if (++k >= nw) return nw << 6;
+            x = ~m[k];
+        }
+        return (k << 6) + Long.numberOfTrailingZeros(x);
+    }
+
+    /** Set bits of {@code m} in [s, e). */
+    private static int countBits(long[] m, int s, int e) {
+        int ks = s >>> 6;
+        int ke = (e - 1) >>> 6;
+        if (ks == ke) return Long.bitCount(m[ks] & (-1L << s) & (-1L >>> (63 - ((e - 1) & 63))));
+        int n = Long.bitCount(m[ks] & (-1L << s));
+        for (int k = ks + 1; k < ke; k++) n += Long.bitCount(m[k]);
+        return n + Long.bitCount(m[ke] & (-1L >>> (63 - ((e - 1) & 63))));
     }
 
     /** The reference for tests: every run judged, no windowing. */
@@ -177,14 +308,15 @@ final class DigitScanner {
             int digits = 0;
             while (true) {
                 int s = j;
-                while (j < to && (b[j] - '0' & 0xff) < 10) j++;
+                j = digitsEnd(b, j, to);
                 digits += j - s;
                 gs[n] = s;
                 ge[n] = j;
                 n++;
                 if (n == MAX_GROUPS || j + 1 >= to) break;
                 byte c = b[j];
-                if ((c != ' ' && c != '-') || (b[j + 1] - '0' & 0xff) >= 10) break;
+                // one branch, not three: whether a run goes on is data, not predictable
+                if (!((c == ' ' | c == '-') & (b[j + 1] - '0' & 0xff) < 10)) break;
                 sep[n - 1] = c;
                 j++;
             }
@@ -193,6 +325,22 @@ final class DigitScanner {
             i = j;
         }
         return Math.max(i, startLimit);
+    }
+
+    /**
+     * The end of the digits starting at {@code j} (before {@code to}): 8
+     * bytes per step, so a group's end costs one well-predicted branch
+     * instead of a byte loop's mispredicted exit (most groups are shorter
+     * than 8 digits).
+     */
+    private static int digitsEnd(byte[] b, int j, int to) {
+        while (j + 8 <= to) {
+            long other = ~digitBits((long) LONGS.get(b, j)) & HIGHS;
+            if (other != 0) return j + (Long.numberOfTrailingZeros(other) >>> 3);
+            j += 8;
+        }
+        while (j < to && digit(b[j])) j++;
+        return j;
     }
 
     private void judgeRun(byte[] b, int n, Matches out) {

@@ -175,4 +175,95 @@ class DigitScannerTest {
             }
         }
     }
+
+    /**
+     * The scanner against an oracle written from the class comment's model
+     * with a regex tokenizer (no SWAR, no windows, no shared code): on
+     * random text dense in digits, separators and the word boundaries that
+     * the 8-byte steps cut, both find the same matches.
+     */
+    @Test
+    void agreesWithARegexOracleOfTheModel() {
+        java.util.Random r = new java.util.Random(2026);
+        String[] pieces = {"4111 1111 1111 1111", "4111-1111-1111-1111", "123-45-6789", "123 45 6789", "5555555555554444",
+            "378282246310005", "0", "12", "345", "6789", "12345678", "123456789", " ", " ", "-", "--", "  ", "a", ".", "\n"};
+        for (int t = 0; t < 20_000; t++) {
+            StringBuilder sb = new StringBuilder();
+            int len = r.nextInt(300);
+            while (sb.length() < len) sb.append(pieces[r.nextInt(pieces.length)]);
+            byte[] b = sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+            int from = b.length == 0 ? 0 : r.nextInt(Math.min(9, b.length));
+            int to = b.length - (b.length - from > 0 ? r.nextInt(Math.min(3, b.length - from + 1)) : 0);
+            Matches m = new Matches();
+            new DigitScanner(0, 1).scan(b, from, to, m);
+            List<String> got = new ArrayList<>();
+            for (int k = 0; k < m.size; k++) got.add(m.pattern[k] + ":" + m.start[k] + "-" + m.end[k]);
+            assertEquals(oracle(new String(b, from, to - from, StandardCharsets.ISO_8859_1), from), got, sb + " [" + from + "," + to + ")");
+        }
+    }
+
+    private static final java.util.regex.Pattern RUN = java.util.regex.Pattern.compile("[0-9]+(?:[ -][0-9]+)*");
+    private static final java.util.regex.Pattern GROUP = java.util.regex.Pattern.compile("[0-9]+");
+
+    static List<String> oracle(String text, int base) {
+        List<String> out = new ArrayList<>();
+        java.util.regex.Matcher run = RUN.matcher(text);
+        while (run.find()) {
+            List<int[]> groups = new ArrayList<>(); // start, end (absolute)
+            java.util.regex.Matcher g = GROUP.matcher(text).region(run.start(), run.end());
+            while (g.find()) groups.add(new int[] {g.start(), g.end()});
+            // the scanner ends a run after MAX_GROUPS groups; the rest starts a new run
+            for (int from = 0; from < groups.size(); from += DigitScanner.MAX_GROUPS) {
+                judge(text, base, groups.subList(from, Math.min(groups.size(), from + DigitScanner.MAX_GROUPS)), out);
+            }
+        }
+        return out;
+    }
+
+    private static void judge(String text, int base, List<int[]> gr, List<String> out) {
+        int digits = 0;
+        for (int[] x : gr) digits += x[1] - x[0];
+        if (digits < 9) return;
+        int g = 0;
+        while (g < gr.size()) {
+            int next = -1;
+            char first = text.charAt(gr.get(g)[0]);
+            if (first >= '2' && first <= '6') {
+                StringBuilder num = new StringBuilder();
+                for (int e = g; e < gr.size() && next < 0; e++) {
+                    num.append(text, gr.get(e)[0], gr.get(e)[1]);
+                    if (num.length() > 19) break;
+                    if (num.length() >= 13 && luhnOk(num)) {
+                        out.add("0:" + (base + gr.get(g)[0]) + "-" + (base + gr.get(e)[1]));
+                        next = e + 1;
+                    }
+                }
+            }
+            if (next < 0 && g + 2 < gr.size()) {
+                String a = text.substring(gr.get(g)[0], gr.get(g)[1]);
+                String b = text.substring(gr.get(g + 1)[0], gr.get(g + 1)[1]);
+                String c = text.substring(gr.get(g + 2)[0], gr.get(g + 2)[1]);
+                char s1 = text.charAt(gr.get(g)[1]);
+                char s2 = text.charAt(gr.get(g + 1)[1]);
+                boolean before = g > 0 && text.charAt(gr.get(g - 1)[1]) == s1;
+                boolean after = g + 3 < gr.size() && text.charAt(gr.get(g + 2)[1]) == s1;
+                if (a.length() == 3 && b.length() == 2 && c.length() == 4 && s1 == s2 && !before && !after
+                        && DigitScanner.validSsn(Integer.parseInt(a), Integer.parseInt(b), Integer.parseInt(c))) {
+                    out.add("1:" + (base + gr.get(g)[0]) + "-" + (base + gr.get(g + 2)[1]));
+                    next = g + 3;
+                }
+            }
+            g = next < 0 ? g + 1 : next;
+        }
+    }
+
+    private static boolean luhnOk(CharSequence num) {
+        int sum = 0;
+        for (int k = 0; k < num.length(); k++) {
+            int d = num.charAt(num.length() - 1 - k) - '0';
+            if (k % 2 == 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+            sum += d;
+        }
+        return sum % 10 == 0;
+    }
 }
