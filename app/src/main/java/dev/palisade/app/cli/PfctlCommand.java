@@ -42,7 +42,8 @@ public final class PfctlCommand implements Callable<Integer> {
             description = "Host facts for expansion (interfaces, groups, users, resolver) instead of the real host's.")
     public Path hostProfile;
 
-    @Option(names = "--nft", description = "With -n -f: print the generated nftables program.")
+    @Option(names = "--nft", description = "With -n -f: print the generated nftables program; with -s rules: "
+            + "the loaded program in nft's syntax with its counters.")
     public boolean nft;
 
     @Option(names = "-t", paramLabel = "TABLE", description = "The table for -T.")

@@ -57,7 +57,7 @@ final class PfctlKernel {
         if (c.show != null) {
             String s = expand(c.show, SHOWS);
             if (s == null) return usage(err, "-s " + c.show + ": expected rules, labels, states, info, Tables or timeouts");
-            reqs.add(req("show", s, List.of()));
+            reqs.add(req("show", s, c.nft && s.equals("rules") ? List.of("nft") : List.of()));
         }
         for (ControlRequest r : reqs) {
             int rc = ControlClient.call(socket, r, out, err);

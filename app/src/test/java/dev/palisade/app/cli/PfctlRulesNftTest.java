@@ -40,7 +40,7 @@ class PfctlRulesNftTest {
         assertEquals(0, r.rc(), r.err());
         assertTrue(r.out().contains("table inet palisade {"), r.out());
         assertTrue(r.out().contains("iifname \"eth0\" tcp dport 22 tcp flags & (syn | ack) == syn "
-                + "ct mark set ct mark | 0x80000000 return comment"), r.out());
+                + "ct mark set ct mark | 0x80000000 counter return comment"), r.out());
         assertTrue(r.out().indexOf("tcp dport 22") < r.out().lastIndexOf("drop comment"), "last match first: " + r.out());
         assertEquals("", r.err());
     }

@@ -337,6 +337,15 @@ public final class Evaluator {
     private record SrcKey(int rule, IpAddress src) {
     }
 
+    /**
+     * The networks an {@code (if)} address stands for on {@code host} (pf's rules: {@code :network} skips
+     * link-local IPv6, {@code :0} takes the first address of each family, {@code /len} masks); the kernel
+     * side fills its dynamic sets with the same answer the evaluator matches.
+     */
+    public static List<IpPrefix> dynamicAddresses(Address.Dynamic d, HostProfile host) {
+        return AddrTest.dynamic(d, host);
+    }
+
     private static final class SrcNode {
         long conn;
         long rateCount, rateLast;

@@ -14,8 +14,13 @@ public sealed interface Decl {
     /**
      * One {@code set} option as echoed ({@code text} follows "set ", e.g.
      * {@code timeout tcp.first 6}); typed values are in {@link Options}.
+     * {@code file} and {@code line} say where it was set (null and 0 when made by code), for
+     * diagnostics about the option (e.g. the kernel compiler refusing one).
      */
-    record SetOption(String name, String text) implements Decl {
+    record SetOption(String name, String text, String file, int line) implements Decl {
+        public SetOption(String name, String text) {
+            this(name, text, null, 0);
+        }
     }
 
     /**

@@ -53,6 +53,8 @@ public final class Parser {
     // effective options
     private boolean blockReturn;
     private boolean stateIfBound;
+    /** The line of the {@code set} being parsed (for {@link Decl.SetOption}). */
+    private int setLine;
     private final List<String> skip = new ArrayList<>();
     private final Map<String, Integer> timeouts = new LinkedHashMap<>();
     private final Map<String, Long> limits = new LinkedHashMap<>();
@@ -238,6 +240,7 @@ public final class Parser {
         if (!t.isWord()) throw syntax();
         switch (t.text()) {
             case "set" -> {
+                setLine = t.line();
                 next();
                 setOption();
             }
@@ -443,7 +446,7 @@ public final class Parser {
     }
 
     private void set(String name, String text) {
-        decls.add(new Decl.SetOption(name, text));
+        decls.add(new Decl.SetOption(name, text, lexer.fileName(), setLine));
     }
 
     private void timeoutSpec() {

@@ -157,6 +157,7 @@ public final class NftCompiler {
     private final Map<String, String> tableBase = new LinkedHashMap<>();
     private final Set<String> overloaded = new LinkedHashSet<>();
     private final Map<String, String> dynBase = new LinkedHashMap<>();
+    private final Map<String, Address.Dynamic> dynSpec = new LinkedHashMap<>();
     private final Map<String, Integer> tags = new LinkedHashMap<>();
     private final Map<String, String> labels = new LinkedHashMap<>();
     private final Map<Integer, Integer> diverts = new LinkedHashMap<>(); // port -> index
@@ -195,8 +196,9 @@ public final class NftCompiler {
         Map<String, NftProgram.TableSets> ts = new LinkedHashMap<>();
         c.tableBase.forEach((pf, base) -> ts.put(pf, new NftProgram.TableSets(base + "_v4", base + "_v6",
                 c.overloaded.contains(pf) ? base + "_ov_v4" : null, c.overloaded.contains(pf) ? base + "_ov_v6" : null)));
-        Map<String, List<String>> dyn = new LinkedHashMap<>();
-        c.dynBase.forEach((spec, base) -> dyn.put(spec, List.of(base + "_v4", base + "_v6")));
+        Map<String, NftProgram.DynamicSet> dyn = new LinkedHashMap<>();
+        c.dynBase.forEach((spec, base) -> dyn.put(spec, new NftProgram.DynamicSet(c.dynSpec.get(spec),
+                base + "_v4", base + "_v6")));
         List<XtDivert.Rule> xt = new ArrayList<>();
         if (opt.divertPath() == QueueFeatures.Path.XT_NFQUEUE) {
             c.diverts.forEach((port, idx) -> xt.add(new XtDivert.Rule(port, idx << 24, opt.divertBypass())));
@@ -210,8 +212,13 @@ public final class NftCompiler {
     private String run() {
         for (Decl.TableDef t : ruleset.tables()) tableName(t.name());
         if (ruleset.options().stateIfBound()) {
-            errors.add(new Diagnostic(firstFile(), 0, "set state-policy if-bound: conntrack states are not bound to "
-                    + "interfaces; use floating (the default)"));
+            // the last state-policy setting wins, so the error points at it
+            Decl.SetOption at = null;
+            for (Decl d : ruleset.declarations()) {
+                if (d instanceof Decl.SetOption so && so.name().equals("state-policy")) at = so;
+            }
+            errors.add(new Diagnostic(at != null && at.file() != null ? at.file() : firstFile(), at != null ? at.line() : 0,
+                    "set state-policy if-bound: conntrack states are not bound to interfaces; use floating (the default)"));
         }
         for (FilterRule r : ruleset.rules()) if (r.allowOpts()) anyAllowOpts = true;
         for (FilterRule r : ruleset.rules()) {
@@ -913,6 +920,7 @@ public final class NftCompiler {
     private String dynName(Address.Dynamic d) {
         String spec = "(" + d.ifname() + (d.network() ? ":network" : "") + (d.broadcast() ? ":broadcast" : "")
                 + (d.peer() ? ":peer" : "") + (d.noAlias() ? ":0" : "") + ")" + (d.mask() >= 0 ? "/" + d.mask() : "");
+        dynSpec.putIfAbsent(spec, d);
         return dynBase.computeIfAbsent(spec, s -> unique("if_" + ident(d.ifname())
                 + (d.network() ? "_network" : "") + (d.broadcast() ? "_broadcast" : "") + (d.peer() ? "_peer" : "")
                 + (d.noAlias() ? "_0" : "") + (d.mask() >= 0 ? "_m" + d.mask() : ""), dynBase.values()));
@@ -961,9 +969,30 @@ public final class NftCompiler {
     private static String line(List<String> matches, String statements, FilterRule r) {
         StringBuilder b = new StringBuilder();
         for (String m : matches) b.append(m).append(SEP);
-        b.append(STMT).append(statements);
+        b.append(STMT).append(counted(statements));
         b.append(COMMENT).append(r.file()).append(':').append(r.line());
         return b.toString();
+    }
+
+    private static final List<String> VERDICTS = List.of("drop", "return", "accept", "reject", "snat", "dnat",
+            "masquerade", "redirect", "queue", "jump", "goto");
+
+    /**
+     * Puts an anonymous counter right before the verdict, so that it counts what the line decides
+     * (after matching statements such as {@code ct count over N} or a meter's {@code limit}):
+     * {@code pfctl -s rules -v} reads these by the line's FILE:LINE comment.
+     */
+    static String counted(String statements) {
+        int at = -1;
+        for (String v : VERDICTS) {
+            if (statements.startsWith(v + " ") || statements.equals(v)) at = Math.max(at, 0);
+            int i = statements.lastIndexOf(" " + v);
+            if (i >= 0 && (i + 1 + v.length() == statements.length() || statements.charAt(i + 1 + v.length()) == ' ')) {
+                at = Math.max(at, i + 1);
+            }
+        }
+        if (at < 0) return statements + " counter";
+        return statements.substring(0, at) + "counter " + statements.substring(at);
     }
 
     private record Parts(List<String> matches, String stmts, String where) {

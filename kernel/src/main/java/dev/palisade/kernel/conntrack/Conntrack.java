@@ -66,6 +66,27 @@ public final class Conntrack implements AutoCloseable {
      */
     public record Entry(IpAddress src, IpAddress dst, int proto, int sport, int dport) {}
 
+    /**
+     * One conntrack entry with what {@code pfctl -s states} shows of it.
+     *
+     * @param entry     the original direction's tuple
+     * @param replySrc  the reply direction's source (differs from {@code entry.dst()} after a dnat)
+     * @param replySport the reply direction's source port
+     * @param mark      the ct mark (Palisade's state bits)
+     * @param tcpState  conntrack's TCP state (1 SYN_SENT ... 7 TIME_WAIT, 8 CLOSE), -1 for other protocols
+     * @param seenReply whether a packet went the reply way ({@code IPS_SEEN_REPLY})
+     * @param timeout   seconds until the entry expires
+     * @param packets   original and reply packets, -1 when the kernel does not count them (nf_conntrack_acct off)
+     * @param bytes     original and reply bytes, -1 likewise
+     */
+    public record State(Entry entry, IpAddress replySrc, int replySport, int mark, int tcpState, boolean seenReply,
+                        long timeout, long[] packets, long[] bytes) {}
+
+    static final int CTA_STATUS = 3, CTA_PROTOINFO = 4, CTA_TIMEOUT = 7, CTA_MARK = 8, CTA_COUNTERS_ORIG = 9,
+            CTA_COUNTERS_REPLY = 10;
+    static final int CTA_PROTOINFO_TCP = 1, CTA_PROTOINFO_TCP_STATE = 1, CTA_COUNTERS_PACKETS = 1, CTA_COUNTERS_BYTES = 2;
+    static final int IPS_SEEN_REPLY = 1 << 1;
+
     private final NetlinkSocket sock;
     /** False once the kernel refused a filtered dump (older than 5.8): full dumps from then on. */
     private boolean kernelFilter = true;
@@ -89,7 +110,40 @@ public final class Conntrack implements AutoCloseable {
     /** IPCTNL_MSG_CT_GET dump of one family: every entry. */
     public List<Entry> list(boolean v6) throws ErrnoException {
         List<Entry> r = new ArrayList<>();
-        dump(v6, null, (e, b, tupleOff, tupleLen, zoneOff, idOff) -> r.add(e));
+        dump(v6, null, (e, b, tupleOff, tupleLen, zoneOff, idOff, a) -> r.add(e));
+        return r;
+    }
+
+    /** IPCTNL_MSG_CT_GET dump of one family: the entries whose ct mark has any of {@code markBits} (0: all). */
+    public List<State> states(boolean v6, int markBits) throws ErrnoException {
+        List<State> r = new ArrayList<>();
+        dump(v6, null, (e, b, tupleOff, tupleLen, zoneOff, idOff, a) -> {
+            int mark = a.be32(CTA_MARK, 0);
+            if (markBits != 0 && (mark & markBits) == 0) return;
+            IpAddress rsrc = e.dst();
+            int rsport = e.dport();
+            if (a.has(CTA_TUPLE_REPLY)) {
+                NlAttrs t = a.nested(CTA_TUPLE_REPLY, 3);
+                byte[] src = t.nested(CTA_TUPLE_IP, 4).bytes(v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC);
+                if (src != null && src.length == (v6 ? 16 : 4)) rsrc = IpAddress.ofBytes(src);
+                rsport = t.nested(CTA_TUPLE_PROTO, 3).be16(CTA_PROTO_SRC_PORT, rsport);
+            }
+            int tcp = -1;
+            if (a.has(CTA_PROTOINFO)) {
+                NlAttrs pi = a.nested(CTA_PROTOINFO, 1);
+                if (pi.has(CTA_PROTOINFO_TCP)) tcp = pi.nested(CTA_PROTOINFO_TCP, 1).u8(CTA_PROTOINFO_TCP_STATE, -1);
+            }
+            long[] pk = {-1, -1}, by = {-1, -1};
+            int[] ctr = {CTA_COUNTERS_ORIG, CTA_COUNTERS_REPLY};
+            for (int i = 0; i < 2; i++) {
+                if (!a.has(ctr[i])) continue;
+                NlAttrs c = a.nested(ctr[i], 2);
+                pk[i] = c.be64(CTA_COUNTERS_PACKETS, -1);
+                by[i] = c.be64(CTA_COUNTERS_BYTES, -1);
+            }
+            r.add(new State(e, rsrc, rsport, mark, tcp, (a.be32(CTA_STATUS, 0) & IPS_SEEN_REPLY) != 0,
+                    a.be32(CTA_TIMEOUT, 0) & 0xffffffffL, pk, by));
+        });
         return r;
     }
 
@@ -111,7 +165,7 @@ public final class Conntrack implements AutoCloseable {
         NlMsg m = new NlMsg(4096);
         int[] seqs = {0, 0, 0};
         String what = "IPCTNL_MSG_CT_DELETE(" + prefixes + ")";
-        EntryVisitor collect = (e, b, tupleOff, tupleLen, zoneOff, idOff) -> {
+        EntryVisitor collect = (e, b, tupleOff, tupleLen, zoneOff, idOff, a) -> {
             boolean hit = false;
             for (IpPrefix p : prefixes) {
                 if (p.contains(e.src()) || (match == Match.EITHER && p.contains(e.dst()))) {
@@ -191,7 +245,7 @@ public final class Conntrack implements AutoCloseable {
 
     @FunctionalInterface
     private interface EntryVisitor {
-        void visit(Entry e, ByteBuffer b, int tupleOff, int tupleLen, int zoneOff, int idOff);
+        void visit(Entry e, ByteBuffer b, int tupleOff, int tupleLen, int zoneOff, int idOff, NlAttrs attrs);
     }
 
     /** A dump of one family; with {@code source}, only the entries whose original source it is (kernel filter). */
@@ -231,7 +285,7 @@ public final class Conntrack implements AutoCloseable {
             int tupleLen = a.length(CTA_TUPLE_ORIG) + NlMsg.NLA_HDRLEN;
             int zone = a.has(CTA_ZONE) && a.length(CTA_ZONE) == 2 ? a.headerOffset(CTA_ZONE) : -1;
             int id = a.has(CTA_ID) && a.length(CTA_ID) == 4 ? a.headerOffset(CTA_ID) : -1;
-            v.visit(e, b, tupleHdr, tupleLen, zone, id);
+            v.visit(e, b, tupleHdr, tupleLen, zone, id, a);
         });
     }
 

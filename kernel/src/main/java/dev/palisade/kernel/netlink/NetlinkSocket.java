@@ -12,7 +12,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * A {@code NETLINK_NETFILTER} socket over libc through the FFM API.
+ * A netlink socket ({@code NETLINK_NETFILTER} unless told otherwise) over libc through the FFM API.
  *
  * <p>Sending copies a built message into a per-thread native buffer (so
  * verdicts may be sent from any thread while one thread reads); receiving
@@ -24,6 +24,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 public final class NetlinkSocket implements AutoCloseable {
 
     public static final int NETLINK_NETFILTER = 12;
+    /** rtnetlink: links, addresses, routes. */
+    public static final int NETLINK_ROUTE = 0;
     private static final int RECV_SIZE = 1 << 18;
 
     private final int fd;
@@ -36,12 +38,13 @@ public final class NetlinkSocket implements AutoCloseable {
     private final ThreadLocal<MemorySegment[]> sendSeg = ThreadLocal.withInitial(() -> new MemorySegment[1]);
     private volatile boolean closed;
 
-    private NetlinkSocket(int fd) throws ErrnoException {
+    private NetlinkSocket(int fd, int groups) throws ErrnoException {
         this.fd = fd;
         kernelAddr = arena.allocate(12);
         kernelAddr.set(JAVA_SHORT, 0, (short) Libc.AF_NETLINK);
         MemorySegment local = arena.allocate(12);
         local.set(JAVA_SHORT, 0, (short) Libc.AF_NETLINK);
+        local.set(JAVA_INT, 8, groups);
         Libc.bind(fd, local, 12);
         MemorySegment lenp = arena.allocate(JAVA_INT);
         lenp.set(JAVA_INT, 0, 12);
@@ -59,9 +62,17 @@ public final class NetlinkSocket implements AutoCloseable {
 
     /** Opens a socket in the calling thread's network namespace. */
     public static NetlinkSocket open() throws ErrnoException {
-        int fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, NETLINK_NETFILTER);
+        return open(NETLINK_NETFILTER, 0);
+    }
+
+    /**
+     * Opens a socket of netlink {@code protocol} in the calling thread's network
+     * namespace, bound to the multicast {@code groups} (a bit mask, {@code 1 << (group - 1)}; 0: none).
+     */
+    public static NetlinkSocket open(int protocol, int groups) throws ErrnoException {
+        int fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, protocol);
         try {
-            return new NetlinkSocket(fd);
+            return new NetlinkSocket(fd, groups);
         } catch (ErrnoException | RuntimeException e) {
             Libc.close(fd);
             throw e;
@@ -71,6 +82,11 @@ public final class NetlinkSocket implements AutoCloseable {
     /** Opens a socket in network namespace {@code netns} (null: the current one). */
     public static NetlinkSocket open(String netns) throws Exception {
         return Netns.call(netns, NetlinkSocket::open);
+    }
+
+    /** As {@link #open(int, int)} in network namespace {@code netns} (null: the current one). */
+    public static NetlinkSocket open(String netns, int protocol, int groups) throws Exception {
+        return Netns.call(netns, () -> open(protocol, groups));
     }
 
     public int fd() {

@@ -114,6 +114,33 @@ public final class NftSets implements AutoCloseable {
         batch.commit();
     }
 
+    /** One set's part of {@link #applyAll}: deletes, then adds. */
+    public record Change(NftSet set, Collection<IpPrefix> delete, Collection<SetElement> add) {
+        public Change {
+            delete = List.copyOf(delete);
+            add = List.copyOf(add);
+        }
+    }
+
+    /**
+     * Applies the changes of several sets in one transaction (as long as it fits
+     * in {@value #MAX_BATCH_BYTES} bytes): all of them are in the kernel, or none.
+     */
+    public void applyAll(List<Change> changes) throws ErrnoException {
+        if (changes.isEmpty()) return;
+        for (Change c : changes) {
+            for (IpPrefix p : c.delete()) check(c.set(), p, 0);
+            for (SetElement e : c.add()) check(c.set(), e.prefix(), e.timeoutMillis());
+        }
+        Batch batch = new Batch(changes.getFirst().set());
+        for (Change c : changes) {
+            batch.target(c.set());
+            for (IpPrefix p : c.delete()) batch.element(NFT_MSG_DELSETELEM, p, 0);
+            for (SetElement e : c.add()) batch.element(NFT_MSG_NEWSETELEM, e.prefix(), e.timeoutMillis());
+        }
+        batch.commit();
+    }
+
     /**
      * Adds {@code p} and deletes it again in one transaction: no packet ever
      * sees it, but the code and the kernel path of a set change have run
@@ -144,7 +171,7 @@ public final class NftSets implements AutoCloseable {
 
     /** One or more nfnetlink batches under construction. */
     private final class Batch {
-        final NftSet set;
+        NftSet set;
         final NlMsg m = new NlMsg(1 << 16);
         final Map<Integer, String> desc = new HashMap<>();
         int beginSeq, firstSeq, lastSeq, count;
@@ -165,6 +192,13 @@ public final class NftSets implements AutoCloseable {
             m.end(s);
             firstSeq = beginSeq + 1;
             lastSeq = beginSeq;
+        }
+
+        /** The set the next elements go to (a new message when it changes). */
+        void target(NftSet s) {
+            if (s == set) return;
+            closeMsg();
+            set = s;
         }
 
         void element(int type, IpPrefix p, long timeout) throws ErrnoException {

@@ -110,10 +110,17 @@ public final class KernelControl implements Palisaded.Extension {
                 return 0;
             }
             case "rules" -> {
-                String text = kernel.listRules();
-                for (String l : text.split("\n")) {
-                    if (req.verbose() > 0 || !l.isBlank()) out.accept('1', l);
+                if (req.args().contains("nft")) {
+                    String text = kernel.listRules();
+                    for (String l : text.split("\n")) {
+                        if (req.verbose() > 0 || !l.isBlank()) out.accept('1', l);
+                    }
+                    return 0;
                 }
+                KernelSide.Prepared.Ok p = kernel.current();
+                if (p == null) return 0;
+                Map<String, long[]> counts = req.verbose() > 0 ? kernel.ruleCounters() : Map.of();
+                for (String l : rulesText(p.ruleset().rules(), counts, req.verbose())) out.accept('1', l);
                 return 0;
             }
             case "info" -> {
@@ -129,9 +136,8 @@ public final class KernelControl implements Palisaded.Extension {
             }
             case "states" -> {
                 for (boolean v6 : new boolean[]{false, true}) {
-                    for (Conntrack.Entry e : kernel.states(v6)) {
-                        out.accept('1', "all " + proto(e.proto()) + " " + hp(e.src().toString(), e.sport(), v6)
-                                + " -> " + hp(e.dst().toString(), e.dport(), v6));
+                    for (Conntrack.State st : kernel.states(v6)) {
+                        for (String l : PfStates.lines(st, v6, req.verbose() > 0)) out.accept('1', l);
                     }
                 }
                 return 0;
@@ -151,6 +157,26 @@ public final class KernelControl implements Palisaded.Extension {
             }
             default -> throw new IllegalArgumentException("-s " + what + ": expected rules, labels, states, info or timeouts");
         }
+    }
+
+    /**
+     * {@code pfctl -s rules}: each loaded rule in pf's canonical syntax ({@code -vv}: with its
+     * {@code @N}); with {@code -v} pfctl's counters line under it, packets and bytes from the counters
+     * of the rule's kernel lines ({@code counts}: FILE:LINE to {packets, bytes}; rules expanded from one
+     * line share its figure). XXX evaluations and states are 0: nftables evaluates in first-match order,
+     * so no chain position sees the packets pf evaluates a rule for, and the ct mark carries the
+     * direction, not the rule (docs/palisade.8.md).
+     */
+    static List<String> rulesText(List<dev.palisade.core.lang.FilterRule> rules, Map<String, long[]> counts, int verbose) {
+        List<String> out = new ArrayList<>();
+        for (dev.palisade.core.lang.FilterRule r : rules) {
+            out.add(dev.palisade.core.lang.Printer.rule(r, verbose));
+            if (verbose > 0) {
+                long[] c = counts.getOrDefault(r.file() + ":" + r.line(), new long[2]);
+                out.add(String.format("  [ Evaluations: %-8d  Packets: %-8d  Bytes: %-10d  States: %-6d]", 0, c[0], c[1], 0));
+            }
+        }
+        return out;
     }
 
     /**
@@ -176,21 +202,6 @@ public final class KernelControl implements Palisaded.Extension {
             {"other.multiple", "generic_timeout"},
             {"frag", "frag6_timeout"},
     };
-
-    private static String hp(String a, int port, boolean v6) {
-        if (port == 0) return a;
-        return a + (v6 ? "[" + port + "]" : ":" + port);
-    }
-
-    private static String proto(int p) {
-        return switch (p) {
-            case 6 -> "tcp";
-            case 17 -> "udp";
-            case 1 -> "icmp";
-            case 58 -> "ipv6-icmp";
-            default -> Integer.toString(p);
-        };
-    }
 
     private int flush(ControlRequest req, String who, BiConsumer<Character, String> out) throws KernelSide.KernelException,
             dev.palisade.kernel.netlink.ErrnoException {

@@ -1,8 +1,12 @@
 package dev.palisade.app.daemon.kernel;
 
 import dev.palisade.app.host.LinuxHostProfile;
+import dev.palisade.core.eval.Evaluator;
 import dev.palisade.core.lang.Decl;
 import dev.palisade.core.lang.Diagnostic;
+import dev.palisade.core.lang.FilterRule;
+import dev.palisade.core.lang.Printer;
+import dev.palisade.core.lang.StateOptions;
 import dev.palisade.core.lang.HostProfile;
 import dev.palisade.core.lang.ParseOptions;
 import dev.palisade.core.lang.ParseResult;
@@ -30,6 +34,7 @@ import dev.palisade.kernel.nft.NftSet;
 import dev.palisade.kernel.nft.NftSets;
 import dev.palisade.kernel.nft.SetDiff;
 import dev.palisade.kernel.nft.SetElement;
+import dev.palisade.kernel.netlink.RtAddresses;
 import dev.palisade.services.StateKiller;
 import dev.palisade.services.store.DurableTables;
 import java.io.IOException;
@@ -169,6 +174,10 @@ public final class KernelSide implements AutoCloseable {
     private final Map<String, List<NftSet>> kernelSets = new HashMap<>();
     /** set name -> prefix -> absolute expiry in ms (0: none): what the kernel holds (guarded by kernelLock). */
     private final Map<String, Map<IpPrefix, Long>> mirror = new HashMap<>();
+    /** Dynamic {@code (if)} set name -> what the kernel holds (guarded by kernelLock). */
+    private final Map<String, Set<IpPrefix>> dynMirror = new HashMap<>();
+    /** The interfaces' addresses and their change events; null without a kernel or rtnetlink. */
+    private volatile RtAddresses ifaddrs;
     /** Whether the rules are installed ({@code pfctl -e}/{@code -d}). */
     private volatile boolean enabled;
 
@@ -192,6 +201,9 @@ public final class KernelSide implements AutoCloseable {
     private final Condition synced = pendingLock.newCondition();
     private volatile boolean closed;
     private Thread syncThread;
+    private Thread overloadThread;
+    /** How often the overload sets the packet path fills are copied into the durable tables. */
+    static final long OVERLOAD_POLL_MILLIS = 250;
     private Thread killThread;
 
     private final String netns;
@@ -238,8 +250,17 @@ public final class KernelSide implements AutoCloseable {
         if (why != null) {
             log.warn("no kernel enforcement: {}; tables, services and the control socket run without it", why);
         }
+        if (s != null) {
+            try {
+                k.ifaddrs = RtAddresses.watch(netns, k::refreshDynamic);
+            } catch (Exception e) {
+                log.warn("cannot watch interface addresses over rtnetlink ({}): (if) address sets stay as loaded",
+                        e.getMessage());
+            }
+        }
         if (ruleset != null) k.install(ruleset);
         k.syncThread = Thread.ofPlatform().name("palisaded-kernel").daemon(true).start(k::syncLoop);
+        if (s != null) k.overloadThread = Thread.ofPlatform().name("palisaded-overload").daemon(true).start(k::overloadLoop);
         k.killThread = Thread.ofPlatform().name("palisaded-conntrack").daemon(true).start(k::killLoop);
         return k;
     }
@@ -787,6 +808,11 @@ public final class KernelSide implements AutoCloseable {
 
     /** The program with every table set's elements taken from the durable table (the compiler's inline ones removed). */
     String withElements(NftProgram prog) {
+        return withElements(prog, Map.of());
+    }
+
+    /** As {@link #withElements(NftProgram)}, with the {@code (if)} sets filled from {@code dyn} (set name -> prefixes). */
+    String withElements(NftProgram prog, Map<String, Set<IpPrefix>> dyn) {
         Set<String> ours = new HashSet<>();
         for (NftProgram.TableSets ts : prog.tableSets().values()) {
             ours.add(ts.v4());
@@ -803,6 +829,11 @@ public final class KernelSide implements AutoCloseable {
             Map<IpPrefix, Long> want = wanted(e.getKey(), true);
             appendElements(sb, e.getValue().v4(), asElements(want, false, now));
             appendElements(sb, e.getValue().v6(), asElements(want, true, now));
+        }
+        for (var e : dyn.entrySet()) {
+            List<SetElement> els = new ArrayList<>();
+            for (IpPrefix p : e.getValue()) els.add(new SetElement(p, 0, 0));
+            appendElements(sb, e.getKey(), els);
         }
         return sb.toString();
     }
@@ -836,7 +867,9 @@ public final class KernelSide implements AutoCloseable {
         }
         kernelLock.lock();
         try {
-            String text = withElements(p.program());
+            harvestOverloads(p, false); // the load empties the overload sets: what they hold goes to the tables first
+            Map<String, Set<IpPrefix>> dyn = dynamicWanted(p.program());
+            String text = withElements(p.program(), dyn);
             try {
                 runner.load(text);
             } catch (NftException e) {
@@ -853,6 +886,8 @@ public final class KernelSide implements AutoCloseable {
             installXt(p.program());
             kernelSets.clear();
             mirror.clear();
+            dynMirror.clear();
+            dynMirror.putAll(dyn);
             int changed = 0, total = 0;
             for (var e : p.program().tableSets().entrySet()) {
                 List<NftSet> l = new ArrayList<>(2);
@@ -877,6 +912,163 @@ public final class KernelSide implements AutoCloseable {
         } finally {
             kernelLock.unlock();
         }
+    }
+
+    // ---- (if) dynamic addresses ------------------------------------------------------------
+
+    /**
+     * What each {@code (if)} set of {@code prog} holds with the interfaces' addresses now
+     * (the evaluator's reading of pf's {@code (if)}); empty sets when rtnetlink cannot be read.
+     */
+    private Map<String, Set<IpPrefix>> dynamicWanted(NftProgram prog) {
+        Map<String, Set<IpPrefix>> out = new LinkedHashMap<>();
+        if (prog.dynamicSets().isEmpty()) return out;
+        HostProfile host = addressProfile();
+        for (NftProgram.DynamicSet d : prog.dynamicSets().values()) {
+            Set<IpPrefix> v4 = new LinkedHashSet<>(), v6 = new LinkedHashSet<>();
+            if (host != null) {
+                for (IpPrefix x : Evaluator.dynamicAddresses(d.address(), host)) (x.v6() ? v6 : v4).add(x);
+            }
+            out.put(d.v4(), v4);
+            out.put(d.v6(), v6);
+        }
+        return out;
+    }
+
+    /** The interfaces and addresses from rtnetlink, with the host's interface groups; null on error. */
+    private HostProfile addressProfile() {
+        RtAddresses r = ifaddrs;
+        if (r == null) return null;
+        try {
+            Map<String, List<String>> groups = netns == null ? LinuxHostProfile.load().groups() : Map.of();
+            return new HostProfile(r.interfaces(), groups, Map.of(), Map.of(), n -> List.of());
+        } catch (dev.palisade.kernel.netlink.ErrnoException | RuntimeException e) {
+            log.error("cannot read the interfaces' addresses: {}", e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The address-change hook (rtnetlink watch thread): brings every {@code (if)} set to the
+     * interfaces' addresses now, all sets in one netlink transaction; a failed transaction
+     * falls back to a diff against a listing of each set.
+     */
+    void refreshDynamic() {
+        Prepared.Ok p = current;
+        if (sets == null || p == null || p.program() == null || p.program().dynamicSets().isEmpty()) return;
+        kernelLock.lock();
+        try {
+            if (!enabled || current != p) return; // an install in between filled the sets itself
+            Map<String, Set<IpPrefix>> want = dynamicWanted(p.program());
+            List<NftSets.Change> changes = new ArrayList<>();
+            for (var e : want.entrySet()) {
+                Set<IpPrefix> have = dynMirror.getOrDefault(e.getKey(), Set.of());
+                if (have.equals(e.getValue())) continue;
+                List<IpPrefix> del = have.stream().filter(x -> !e.getValue().contains(x)).toList();
+                List<SetElement> add = e.getValue().stream().filter(x -> !have.contains(x))
+                        .map(x -> new SetElement(x, 0, 0)).toList();
+                changes.add(new NftSets.Change(sets.getSet(NftSet.NFPROTO_INET, TABLE, e.getKey()), del, add));
+            }
+            if (changes.isEmpty()) return;
+            try {
+                sets.applyAll(changes);
+            } catch (dev.palisade.kernel.netlink.ErrnoException e) {
+                log.warn("(if) sets: {}; reconciling them from a listing", e.getMessage());
+                List<NftSets.Change> fixed = new ArrayList<>();
+                for (NftSets.Change c : changes) {
+                    List<SetElement> wantEls = want.get(c.set().name()).stream().map(x -> new SetElement(x, 0, 0)).toList();
+                    SetDiff d = SetDiff.compute(sets.list(c.set()), wantEls, 2000);
+                    if (!d.isEmpty()) fixed.add(new NftSets.Change(c.set(), d.delete(), d.add()));
+                }
+                sets.applyAll(fixed);
+            }
+            dynMirror.putAll(want);
+            log.info("interface addresses changed: {} (if) sets updated", changes.size());
+        } catch (dev.palisade.kernel.netlink.ErrnoException | RuntimeException e) {
+            log.error("cannot update the (if) address sets: {}", e.getMessage());
+        } finally {
+            kernelLock.unlock();
+        }
+    }
+
+    // ---- overload: the packet path's additions into the durable tables -------------------------
+
+    private void overloadLoop() {
+        while (!closed) {
+            java.util.concurrent.locks.LockSupport.parkNanos(OVERLOAD_POLL_MILLIS * 1_000_000);
+            if (closed) return;
+            Prepared.Ok p = current;
+            if (p == null || p.program() == null || !enabled) continue;
+            kernelLock.lock();
+            try {
+                if (p == current && enabled) harvestOverloads(p, true);
+            } finally {
+                kernelLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Copies what the packet path added to the overload sets ({@code t_NAME_ov_v4/_v6}) into the
+     * durable tables (origin {@link Origin.Overload} with the rule), queues a state kill for the
+     * sources of rules with {@code flush}, then (with {@code move}, once the durable entry is in
+     * the table's own kernel set) deletes them from the overload set, so that {@code pfctl -T delete}
+     * and expiry govern them from then on. Caller holds kernelLock. Sets absent from the kernel
+     * (first start) are skipped.
+     */
+    private int harvestOverloads(Prepared.Ok p, boolean move) {
+        int found = 0;
+        for (var e : p.program().tableSets().entrySet()) {
+            NftProgram.TableSets ts = e.getValue();
+            if (ts.overloadV4() == null) continue;
+            String table = e.getKey();
+            List<FilterRule> rules = p.ruleset().rules().stream()
+                    .filter(r -> table.equals(r.stateOptions().overload())).toList();
+            if (rules.isEmpty()) continue;
+            boolean flush = rules.stream().anyMatch(r -> r.stateOptions().flush() != StateOptions.Flush.NONE);
+            String origin = rules.size() == 1 ? "@" + rules.getFirst().number() + " " + Printer.rule(rules.getFirst(), 0)
+                    : "@" + String.join(",", rules.stream().map(r -> Integer.toString(r.number())).toList())
+                    + " " + Printer.rule(rules.getFirst(), 0) + " (or another of these rules)";
+            for (String name : List.of(ts.overloadV4(), ts.overloadV6())) {
+                NftSet set;
+                List<SetElement> els;
+                try {
+                    set = sets.getSet(NftSet.NFPROTO_INET, TABLE, name);
+                    els = sets.list(set);
+                } catch (dev.palisade.kernel.netlink.ErrnoException ex) {
+                    continue; // not loaded yet
+                }
+                if (els.isEmpty()) continue;
+                List<IpPrefix> got = new ArrayList<>();
+                for (SetElement el : els) {
+                    IpPrefix src = el.prefix();
+                    tables.add(table, src, null, new Origin.Overload(origin));
+                    got.add(src);
+                    if (flush) stateKiller().killStates(src.address());
+                    log.info("overload <{}>: {} added by the packet path ({})", table, src, origin);
+                }
+                found += got.size();
+                if (!move) continue;
+                kernelLock.unlock(); // the sync thread pushes the new entries into the table's own sets
+                try {
+                    if (!awaitSynced(5000)) {
+                        log.warn("overload <{}>: entries not yet in the table's kernel set; kept in {}", table, name);
+                        continue;
+                    }
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return found;
+                } finally {
+                    kernelLock.lock();
+                }
+                try {
+                    sets.delete(set, got);
+                } catch (dev.palisade.kernel.netlink.ErrnoException ex) {
+                    log.warn("overload <{}>: cannot take the copied entries out of {}: {}", table, name, ex.getMessage());
+                }
+            }
+        }
+        return found;
     }
 
     private void installXt(NftProgram prog) {
@@ -913,12 +1105,12 @@ public final class KernelSide implements AutoCloseable {
         }
     }
 
-    /** Conntrack entries of one family. XXX all of them, not only those our rules marked (the dump has no marks yet). */
-    public List<Conntrack.Entry> states(boolean v6) throws dev.palisade.kernel.netlink.ErrnoException {
+    /** The conntrack entries of one family that Palisade's stateful rules made (ct mark state bits). */
+    public List<Conntrack.State> states(boolean v6) throws dev.palisade.kernel.netlink.ErrnoException {
         if (conntrack == null) throw new IllegalStateException("no kernel: " + unavailable);
         conntrackLock.lock();
         try {
-            return conntrack.list(v6);
+            return conntrack.states(v6, NftCompiler.CT_IN | NftCompiler.CT_OUT);
         } finally {
             conntrackLock.unlock();
         }
@@ -938,6 +1130,13 @@ public final class KernelSide implements AutoCloseable {
             out.put(e.getKey(), byCounter.getOrDefault(e.getValue(), new long[2]));
         }
         return out;
+    }
+
+    /** Each pf.conf line's {packets, bytes} from the rule lines' counters ({@link dev.palisade.kernel.compile.RuleCounters}). */
+    public Map<String, long[]> ruleCounters() throws KernelException {
+        Prepared.Ok p = current;
+        if (p == null || sets == null || p.program() == null || !enabled) return Map.of();
+        return dev.palisade.kernel.compile.RuleCounters.parse(nftText("list", "table", "inet", TABLE));
     }
 
     /** {@code nft list table inet palisade} (with handles and counters). */
@@ -980,6 +1179,7 @@ public final class KernelSide implements AutoCloseable {
             }
             kernelSets.clear();
             mirror.clear();
+            dynMirror.clear();
             enabled = false;
             log.info("pf disabled: inet {} deleted", TABLE);
         } finally {
@@ -1007,6 +1207,16 @@ public final class KernelSide implements AutoCloseable {
             t.interrupt();
             try {
                 t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        RtAddresses r = ifaddrs;
+        if (r != null) r.close();
+        if (overloadThread != null) {
+            java.util.concurrent.locks.LockSupport.unpark(overloadThread);
+            try {
+                overloadThread.join(2000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

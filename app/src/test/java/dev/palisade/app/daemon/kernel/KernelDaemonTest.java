@@ -1,6 +1,7 @@
 package dev.palisade.app.daemon.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -125,8 +126,15 @@ class KernelDaemonTest {
         co.write('a');
         co.flush();
         assertEquals('a', ai.read());
+        // a conntrack entry no rule of ours made (mark 0): -s states leaves it out
+        assertEquals(0, run("ip", "netns", "exec", fw, "conntrack", "-I", "-s", "192.0.2.9", "-d", "192.0.2.10", "-p", "tcp",
+                "--sport", "1111", "--dport", "2222", "--state", "ESTABLISHED", "-t", "120", "-u", "SEEN_REPLY"));
         Out st = pfctl("-s", "states");
-        assertTrue(st.out.contains("tcp " + peerAddr + ":" + client.getLocalPort() + " -> " + fwAddr + ":8080"), st.out + st.err);
+        assertTrue(st.out.contains("all tcp " + fwAddr + ":8080 <- " + peerAddr + ":" + client.getLocalPort()
+                + "       ESTABLISHED:ESTABLISHED"), st.out + st.err);
+        assertFalse(st.out.contains("192.0.2.9"), "only the states our rules made: " + st.out);
+        Out stv = pfctl("-s", "states", "-v");
+        assertTrue(stv.out.matches("(?s).*\\n   expires in \\d+:\\d\\d:\\d\\d.*ct mark 0x8.*"), stv.out + "|" + stv.err + "|" + stv.rc);
 
         // the ban: CLI -> control socket -> durable table -> kernel set, and the state is killed
         long t0 = System.nanoTime();
@@ -157,6 +165,20 @@ class KernelDaemonTest {
         assertTrue(!connects());
         long later = labelPackets(pfctl("-s", "labels").out, "banned");
         assertTrue(later > drops, "label counter keeps moving with traffic: " + drops + " then " + later);
+
+        // -s rules: pf's syntax; -v: pfctl's counters line, packets from the rule's kernel lines; --nft: nft's view
+        Out rules = pfctl("-s", "rules");
+        assertEquals(0, rules.rc, rules.err);
+        assertTrue(rules.out.startsWith("block drop in quick from <bad> to any label \"banned\"\n"), rules.out);
+        assertFalse(rules.out.contains("table inet"), rules.out);
+        Out rv = pfctl("-s", "rules", "-v");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "label \"banned\"\n  \\[ Evaluations: 0 +Packets: (\\d+) +Bytes: (\\d+) +States: 0 +]").matcher(rv.out);
+        assertTrue(m.find(), rv.out);
+        assertTrue(Long.parseLong(m.group(1)) >= later && Long.parseLong(m.group(2)) > 0, rv.out);
+        assertTrue(rv.out.matches("(?s).*pass in all[^\\n]*\\n  \\[ Evaluations: 0 +Packets: [1-9]\\d* .*"),
+                "the pass rule counted the connections it passed: " + rv.out);
+        assertTrue(pfctl("-s", "rules", "--nft").out.contains("table inet palisade {"));
 
         // -d removes the program (the banned peer gets through), -e puts it back with the sets full
         assertTrue(pfctl("-s", "info").out.contains("Status: Enabled"));
@@ -260,6 +282,41 @@ class KernelDaemonTest {
                 + " sent; received/sent after stop, start, broken -f, good -f, HUP:" + steps + ")");
     }
 
+    @Test
+    void overloadedSourceIsInPfctlShowAndSurvivesARestart() throws Exception {
+        Files.writeString(conf, """
+                table <flood> persist
+                block in quick proto tcp from <flood> to port 8080
+                pass in proto tcp to port 8080 keep state (max-src-conn-rate 2/10, overload <flood> flush global)
+                pass out all
+                """);
+        startDaemon();
+        ServerSocket server = Netns.call(fw, () -> new ServerSocket(8080, 50, java.net.InetAddress.getByName(fwAddr)));
+        closers.add(server);
+        Thread.ofPlatform().daemon().start(() -> {
+            while (true) {
+                try {
+                    server.accept().close();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        int passed = 0;
+        for (int i = 0; i < 5; i++) if (connects()) passed++;
+        assertTrue(passed <= 2, "the rate (burst 2) let only 2 connections through, not " + passed);
+        waitFor(() -> pfctl("-t", "flood", "-T", "show").out.contains(peerAddr), 3000,
+                "the overloaded peer in pfctl -t flood -T show");
+        // SIGTERM and start again: the durable table and the kernel still hold it
+        daemon.destroy();
+        assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "daemon stops on SIGTERM");
+        startDaemon();
+        Out show = pfctl("-t", "flood", "-T", "show");
+        assertTrue(show.out.contains(peerAddr), "after the restart: " + show.out + show.err);
+        assertTrue(nft("list", "set", "inet", "palisade", "t_flood_v4").contains(peerAddr), "in the kernel set");
+        assertTrue(!connects(), "still blocked after the restart");
+    }
+
     // ---- helpers ----------------------------------------------------------------------------
 
     private void startDaemon() throws Exception {
@@ -301,19 +358,8 @@ class KernelDaemonTest {
         throw new AssertionError("no label " + label + " in: " + out);
     }
 
-    private boolean connects() throws Exception {
-        try {
-            return Netns.call(peer, () -> {
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress(fwAddr, 8080), 400);
-                    return true;
-                } catch (IOException e) {
-                    return false;
-                }
-            });
-        } catch (Exception e) {
-            return false;
-        }
+    private boolean connects() {
+        return Ns.connects(peer, fwAddr, 8080);
     }
 
     private boolean setHolds(String addr) {

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static dev.palisade.app.daemon.kernel.Ns.must;
+import static dev.palisade.app.daemon.kernel.Ns.run;
+import static dev.palisade.app.daemon.kernel.Ns.waitFor;
 
 import dev.palisade.core.net.IpAddress;
 import dev.palisade.core.net.IpPrefix;
@@ -347,32 +350,10 @@ class KernelSideTest {
         return exec(c.toArray(String[]::new));
     }
 
-    private static void waitFor(BooleanSupplier cond, long millis, String what) {
-        long deadline = System.nanoTime() + millis * 1_000_000;
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > deadline) fail("not within " + millis + " ms: " + what);
-            LockSupport.parkNanos(5_000_000); // poll the condition, bounded by the deadline
-        }
-    }
-
     private static String exec(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(30, TimeUnit.SECONDS);
         return out;
-    }
-
-    private static int run(String... cmd) {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
-        } catch (IOException | InterruptedException e) {
-            return -1;
-        }
-    }
-
-    private static void must(String... cmd) {
-        int rc = run(cmd);
-        if (rc != 0) throw new IllegalStateException(String.join(" ", cmd) + " failed with " + rc);
     }
 }
