@@ -135,7 +135,10 @@ public final class DaemonCommand implements Callable<Integer> {
         d.addExpiryListener(kernel::onExpired);
         kernel.resyncAll(); // changes made between the load and the listener
         d.addExtension(new dev.palisade.app.daemon.kernel.KernelControl(kernel));
-        if (stateKiller == StateKiller.NONE) stateKiller = kernel.stateKiller();
+        // No killer for the services' ban queues: the kernel side already kills the states of every automatic
+        // ban when its journal record arrives (before the fsync, right after the set add); the ban queue's own
+        // kill after the fsync was a second walk of the conntrack table for the same source.
+        // (kernel.stateKiller() remains for callers that ban without the journal.)
         // ---- end of the kernel side
         // ---- issue 8: services (diverters, trap listeners, pftabled, metrics, syslog)
         DaemonServices services = new DaemonServices(d.tables(), stateKiller, new PrometheusRegistry(), Clock.systemUTC());

@@ -151,6 +151,27 @@ class KernelSideTest {
         System.out.println("automatic ban: durable and in the kernel after " + us + " us");
     }
 
+    /**
+     * The set add runs before the fsync (enforcement first): a crash between the two leaves a kernel
+     * element that the durable table does not hold. The next start's reconcile removes it, and keeps
+     * what the table holds. (Written by the tripwire-latency engineer on a parallel branch.)
+     */
+    @Test
+    void aKernelElementTheTablesDoNotHoldIsRemovedAtTheNextStart() throws Exception {
+        String kept = net.replace(".0/24", ".9");
+        String orphan = net.replace(".0/24", ".77");
+        tables.add("bad", IpPrefix.host(IpAddress.parse(kept)), null, new Origin.Trap("test"));
+        assertTrue(kernel.awaitSynced(2000));
+        must("ip", "netns", "exec", fw, "nft", "add", "element", "inet", "palisade", "t_bad_v4", "{ " + orphan + " }");
+        assertTrue(nft("list", "set", "inet", "palisade", "t_bad_v4").contains(orphan), "the crash's leftover is in the kernel");
+        kernel.close();
+        KernelSide.Prepared.Ok ok = assertInstanceOf(KernelSide.Prepared.Ok.class, KernelSide.prepare(dir.resolve("pf.conf"), false));
+        kernel = KernelSide.start(tables, Clock.systemUTC(), ok, fw);
+        String bad = nft("list", "set", "inet", "palisade", "t_bad_v4");
+        assertFalse(bad.contains(orphan), "the element without a durable entry is gone: " + bad);
+        assertTrue(bad.contains(kept), "the durable ban stays: " + bad);
+    }
+
     @Test
     void kernelTimeoutEndsTheBanAndNegatedEntriesPunchHoles() throws Exception {
         ServerSocket server = Netns.call(fw, () -> new ServerSocket(8080, 50, InetAddress.getByName(fwAddr)));
