@@ -93,6 +93,20 @@ public final class Evaluator {
     private final Map<String, Integer> ifIndex = new HashMap<>();
     private final BitSet connCounted = new BitSet();
     private final Map<SrcKey, SrcNode> srcNodes = new HashMap<>();
+    private final boolean[] srcTrack; // rule has max-src-conn or max-src-conn-rate
+
+    // the interface of the previous packet (replay gives the same String instance again and again)
+    private String lastIfname;
+    private int lastIfi;
+    private boolean lastIfSkipped;
+
+    // the last decision (see decide)
+    private boolean dPass;
+    private Decision.Reason dReason;
+    private int dRule = -1, dState = -1, dLog;
+    private boolean dCreated;
+    private String dTag;
+    private byte[] dReply;
 
     // counters
     private final long[] evaluations, pktsIn, bytesIn, pktsOut, bytesOut, statesTotal;
@@ -120,6 +134,7 @@ public final class Evaluator {
         src = new AddrTest[n];
         dst = new AddrTest[n];
         stateOptions = new StateOptions[n];
+        srcTrack = new boolean[n];
         for (int i = 0; i < n; i++) {
             FilterRule r = rules.get(i);
             if (r.number() != i) {
@@ -128,6 +143,7 @@ public final class Evaluator {
             src[i] = AddrTest.compile(r.src(), host);
             dst[i] = AddrTest.compile(r.dst(), host);
             var so = r.stateOptions();
+            srcTrack[i] = so.maxSrcConn() != 0 || so.maxSrcConnRate() != 0;
             stateOptions[i] = new StateOptions(i, r.state() == FilterRule.StateType.MODULATE, so.sloppy(),
                     (int) Math.min(Integer.MAX_VALUE, so.max()), so.ifBound() || ruleset.options().stateIfBound() && !so.floating(), null);
         }
@@ -154,32 +170,89 @@ public final class Evaluator {
 
     /** Evaluates one packet with skip steps. */
     public Decision evaluate(Packet p, PacketMeta m) {
-        return run(p, m, true);
+        decide(p, m, true);
+        return lastDecision();
     }
 
     /** The same, walking every rule: the oracle for {@link #evaluate}. */
     public Decision evaluateLinear(Packet p, PacketMeta m) {
-        return run(p, m, false);
+        decide(p, m, false);
+        return lastDecision();
     }
 
-    private Decision run(Packet p, PacketMeta m, boolean useSkip) {
+    /**
+     * Evaluates one packet with skip steps and allocates nothing: the outcome is
+     * returned as pass (true) or block, and the rest of it is read from
+     * {@link #lastReason()}, {@link #lastRule()}, {@link #lastState()},
+     * {@link #lastStateCreated()}, {@link #lastTag()}, {@link #lastLog()},
+     * {@link #lastReply()} until the next call. This is the packet path of
+     * {@code replay}; {@link #evaluate} wraps it in a {@link Decision}.
+     */
+    public boolean decide(Packet p, PacketMeta m) {
+        return decide(p, m, true);
+    }
+
+    /** The outcome of the last {@link #decide} / {@link #evaluate} as a record (allocates). */
+    public Decision lastDecision() {
+        return new Decision(dPass, dReason, dRule, dState, dCreated, dTag, dLog, dReply);
+    }
+
+    /** Why the last packet passed or was blocked. */
+    public Decision.Reason lastReason() { return dReason; }
+    /** The last packet's deciding rule (or the rule of its state), -1 for none. */
+    public int lastRule() { return dRule; }
+    /** The state the last packet matched or created, -1 for none. */
+    public int lastState() { return dState; }
+    /** Whether the last packet created {@link #lastState()}. */
+    public boolean lastStateCreated() { return dCreated; }
+    /** The last packet's tag, or null. */
+    public String lastTag() { return dTag; }
+    /** The last packet's log bits. */
+    public int lastLog() { return dLog; }
+    /** The reply pf sends for the last packet ({@code block return*}), or null. */
+    public byte[] lastReply() { return dReply; }
+
+    private boolean set(boolean pass, Decision.Reason reason, int rule, int state, boolean created, String tag, int log,
+                        byte[] reply) {
+        dPass = pass;
+        dReason = reason;
+        dRule = rule;
+        dState = state;
+        dCreated = created;
+        dTag = tag;
+        dLog = log;
+        dReply = reply;
+        return pass;
+    }
+
+    private boolean decide(Packet p, PacketMeta m, boolean useSkip) {
         if (!p.ok()) {
-            return new Decision(false, Decision.Reason.MALFORMED, -1, -1, false, null, 0, null);
+            return set(false, Decision.Reason.MALFORMED, -1, -1, false, null, 0, null);
         }
-        if (skipped(m.ifname())) {
-            return new Decision(true, Decision.Reason.SKIP, -1, -1, false, null, 0, null);
+        String ifname = m.ifname();
+        if (ifname != lastIfname) {
+            Integer known = ifIndex.get(ifname);
+            int ifi = known != null ? known : ifIndex.size();
+            if (known == null) ifIndex.put(ifname, ifi);
+            lastIfname = ifname;
+            lastIfi = ifi;
+            lastIfSkipped = skipped(ifname);
         }
-        int ifi = ifIndex.computeIfAbsent(m.ifname(), k -> ifIndex.size());
+        if (lastIfSkipped) {
+            return set(true, Decision.Reason.SKIP, -1, -1, false, null, 0, null);
+        }
+        int ifi = lastIfi;
         StateVerdict sv = states.test(p, m.in(), ifi);
         if (sv == StateVerdict.PASS || sv == StateVerdict.BAD_STATE) {
             int id = states.lastId();
             int r = id >= 0 ? states.ruleOf(id) : -1;
             boolean pass = sv == StateVerdict.PASS;
-            if (pass && r >= 0 && r < rules.size() && !connLimit(id, r, p)) {
-                return new Decision(false, Decision.Reason.SRC_LIMIT, r, id, false, null, 0, null);
+            boolean known = r >= 0 && r < expired.length;
+            if (pass && known && srcTrack[r] && !connLimit(id, r, p)) {
+                return set(false, Decision.Reason.SRC_LIMIT, r, id, false, null, 0, null);
             }
-            if (r >= 0 && r < rules.size()) count(r, p, m.in());
-            return new Decision(pass, pass ? Decision.Reason.STATE : Decision.Reason.BAD_STATE, r, id, false, null, 0, null);
+            if (known) count(r, p, m.in());
+            return set(pass, pass ? Decision.Reason.STATE : Decision.Reason.BAD_STATE, r, id, false, null, 0, null);
         }
         return rules(p, m, ifi, useSkip);
     }
@@ -194,7 +267,7 @@ public final class Evaluator {
         return false;
     }
 
-    private Decision rules(Packet p, PacketMeta m, int ifi, boolean useSkip) {
+    private boolean rules(Packet p, PacketMeta m, int ifi, boolean useSkip) {
         int n = rules.size();
         int decided = -1;
         String tag = null;
@@ -219,27 +292,27 @@ public final class Evaluator {
             i++;
         }
         if (decided < 0) {
-            return new Decision(true, Decision.Reason.DEFAULT, -1, -1, false, tag, log, null);
+            return set(true, Decision.Reason.DEFAULT, -1, -1, false, tag, log, null);
         }
         FilterRule r = rules.get(decided);
         log |= r.log();
         if (r.once()) expired[decided] = true;
         count(decided, p, m.in());
         if (r.action() == FilterRule.Action.BLOCK) {
-            return new Decision(false, Decision.Reason.RULE, decided, -1, false, tag, log, reply(r, p));
+            return set(false, Decision.Reason.RULE, decided, -1, false, tag, log, reply(r, p));
         }
         if (r.state() != FilterRule.StateType.NONE) {
             int id = states.create(p, m.in(), ifi, stateOptions[decided]);
             if (id >= 0) {
                 statesTotal[decided]++;
                 connCounted.clear(id);
-                return new Decision(true, Decision.Reason.RULE, decided, id, true, tag, log, null);
+                return set(true, Decision.Reason.RULE, decided, id, true, tag, log, null);
             }
             if (id == StateTable.CREATE_LIMIT || id == StateTable.CREATE_RULE_LIMIT || id == StateTable.CREATE_EXISTS) {
-                return new Decision(false, Decision.Reason.STATE_LIMIT, decided, -1, false, tag, log, null);
+                return set(false, Decision.Reason.STATE_LIMIT, decided, -1, false, tag, log, null);
             }
         }
-        return new Decision(true, Decision.Reason.RULE, decided, -1, false, tag, log, null);
+        return set(true, Decision.Reason.RULE, decided, -1, false, tag, log, null);
     }
 
     /** pf's return modes: RST for TCP, ICMP unreachable otherwise; null when nothing is sent. */
