@@ -6,6 +6,7 @@ import dev.palisade.core.lang.Af;
 import dev.palisade.core.lang.FilterRule;
 import dev.palisade.core.lang.HostProfile;
 import dev.palisade.core.lang.IdOp;
+import dev.palisade.core.lang.Names;
 import dev.palisade.core.lang.PortOp;
 import dev.palisade.core.lang.Printer;
 import dev.palisade.core.lang.Ruleset;
@@ -17,11 +18,14 @@ import dev.palisade.core.state.StateOptions;
 import dev.palisade.core.state.StateTable;
 import dev.palisade.core.state.StateVerdict;
 import dev.palisade.core.state.TcpStates;
+import dev.palisade.core.state.Timeout;
+import dev.palisade.core.state.Timeouts;
 import dev.palisade.core.table.Origin;
 import dev.palisade.core.table.Tables;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -145,7 +149,8 @@ public final class Evaluator {
             var so = r.stateOptions();
             srcTrack[i] = so.maxSrcConn() != 0 || so.maxSrcConnRate() != 0;
             stateOptions[i] = new StateOptions(i, r.state() == FilterRule.StateType.MODULATE, so.sloppy(),
-                    (int) Math.min(Integer.MAX_VALUE, so.max()), so.ifBound() || ruleset.options().stateIfBound() && !so.floating(), null);
+                    (int) Math.min(Integer.MAX_VALUE, so.max()), so.ifBound() || ruleset.options().stateIfBound() && !so.floating(),
+                    so.timeouts().isEmpty() ? null : ruleTimeouts(states.timeouts(), so.timeouts()));
         }
         skip = SkipSteps.compute(rules);
         expired = new boolean[n];
@@ -155,6 +160,79 @@ public final class Evaluator {
         pktsOut = new long[n];
         bytesOut = new long[n];
         statesTotal = new long[n];
+    }
+
+    /**
+     * The state table a ruleset asks for: its {@code set timeout} values over
+     * pf's defaults and its {@code set limit states} (default
+     * {@link StateTable#DEFAULT_LIMIT}); with a limit set and no
+     * {@code adaptive.*} timeouts, adaptive scaling runs from 60% to 120% of
+     * the limit, as pfctl sets it.
+     *
+     * @throws IllegalArgumentException when a timeout or the limit is out of range (the message names it)
+     */
+    public static StateTable stateTable(Ruleset ruleset, InstantSource clock, RandomGenerator random) {
+        Map<Timeout, Integer> changes = new EnumMap<>(Timeout.class);
+        for (Map.Entry<String, Integer> e : ruleset.options().timeouts().entrySet()) {
+            Timeout t = Timeout.byPfName(e.getKey());
+            if (t == null) throw new IllegalArgumentException("set timeout " + e.getKey() + ": not a pf timeout name");
+            changes.put(t, e.getValue());
+        }
+        Long limit = ruleset.options().limits().get("states");
+        if (limit != null && (limit <= 0 || limit > Integer.MAX_VALUE)) {
+            throw new IllegalArgumentException("set limit states " + limit + ": expected 1.." + Integer.MAX_VALUE);
+        }
+        if (limit != null) {
+            // pfctl: adaptive scaling defaults to 60% .. 120% of a set state limit
+            changes.putIfAbsent(Timeout.ADAPTIVE_START, (int) Math.min(Integer.MAX_VALUE, limit * 6 / 10));
+            changes.putIfAbsent(Timeout.ADAPTIVE_END, (int) Math.min(Integer.MAX_VALUE, limit * 12 / 10));
+        }
+        return new StateTable(limit == null ? StateTable.DEFAULT_LIMIT : (int) (long) limit,
+                Timeouts.defaults().with(changes), clock, random);
+    }
+
+    /** A rule's {@code (tcp.established 600, ...)} over the global timeouts; keys index {@link Names#TIMEOUTS}. */
+    static Timeouts ruleTimeouts(Timeouts global, Map<Integer, Integer> rule) {
+        Map<Timeout, Integer> changes = new EnumMap<>(Timeout.class);
+        for (Map.Entry<Integer, Integer> e : rule.entrySet()) {
+            Timeout t = Timeout.byPfName(Names.TIMEOUTS.get(e.getKey()));
+            if (t == null) throw new IllegalArgumentException("rule timeout " + Names.TIMEOUTS.get(e.getKey()) + ": not a pf timeout name");
+            changes.put(t, e.getValue());
+        }
+        return global.with(changes);
+    }
+
+    /**
+     * What this ruleset asks of pf that the evaluator does not do, one line
+     * per kind naming the first rule that asks it (empty when everything is
+     * modelled). {@code replay} prints these as warnings so that a verdict is
+     * never silently wrong. XXX each is a known gap, see docs/replay.md GAPS.
+     */
+    public List<String> unsupported() {
+        Map<String, String> gaps = new java.util.LinkedHashMap<>();
+        for (FilterRule r : rules) {
+            String at = "@" + r.number() + " " + Printer.rule(r, 0);
+            if (r.anchor() != null) gaps.putIfAbsent("anchor", "anchors are not entered (the anchor rule never matches): " + at);
+            if (r.nat() != null || r.rdr() != null || r.afTo() != null) {
+                gaps.putIfAbsent("nat", "nat-to/rdr-to/af-to are not applied (the rule filters, the packet is not translated): " + at);
+            }
+            if (r.route() != null) gaps.putIfAbsent("route", "route-to/reply-to/dup-to are not applied: " + at);
+            if (r.divert() != null) gaps.putIfAbsent("divert", "divert rules pass without diverting: " + at);
+            for (AddrMatch a : List.of(r.src(), r.dst())) {
+                Address ad = a.address();
+                if (ad instanceof Address.NoRoute || ad instanceof Address.UrpfFailed || ad instanceof Address.RouteLabel) {
+                    gaps.putIfAbsent("routing", "no-route/urpf-failed/route need a routing table: the test never matches: " + at);
+                }
+            }
+            if (r.os() != null || r.receivedOn() != null || r.prio() >= 0) {
+                gaps.putIfAbsent("os", "os/received-on/prio never match: " + at);
+            }
+            var so = r.stateOptions();
+            if (so.maxSrcNodes() != 0 || so.maxSrcStates() != 0) {
+                gaps.putIfAbsent("srcnodes", "max-src-nodes/max-src-states are not enforced: " + at);
+            }
+        }
+        return List.copyOf(gaps.values());
     }
 
     public List<FilterRule> rules() { return rules; }
