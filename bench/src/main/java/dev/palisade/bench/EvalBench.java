@@ -100,7 +100,7 @@ public class EvalBench {
         TableSet t = new TableSet(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), Allowlist.EMPTY);
         RulesetTables.load(rs, t, 0);
         InstantSource clock = () -> Instant.ofEpochSecond(1000);
-        return new Evaluator(rs, HOST, new StateTable(clock, new SplittableRandom(1)), TableLookup.of(t), t, clock,
+        return new Evaluator(rs, HOST, Evaluator.stateTable(rs, clock, new SplittableRandom(1)), TableLookup.of(t), t, clock,
                 new SplittableRandom(2));
     }
 

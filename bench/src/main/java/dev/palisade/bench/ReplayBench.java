@@ -83,7 +83,7 @@ public class ReplayBench {
                 int off = rec.ipOffset();
                 if (off < 0) continue;
                 p.decode(rec.data(), off, rec.length() - off);
-                if (ev.evaluate(p, meta).pass()) passed++;
+                if (ev.decide(p, meta)) passed++;
             }
         }
         return passed;

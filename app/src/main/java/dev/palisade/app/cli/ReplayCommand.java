@@ -72,6 +72,8 @@ public final class ReplayCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     private long tsMillis;
+    // the host's own addresses (the direction guess), v4 as unsigned ints, v6 as hi, lo pairs
+    private long[] selfV4, selfV6;
 
     /** PfctlRules writes to a PrintStream; picocli gives writers. */
     private static final class WriterStream extends java.io.OutputStream {
@@ -100,11 +102,33 @@ public final class ReplayCommand implements Callable<Integer> {
         if (r == null) return 1;
         err.print(PfctlText.stderr(r));
         if (!r.ok()) return 1;
-        InstantSource clock = () -> Instant.ofEpochMilli(tsMillis);
+        InstantSource clock = new InstantSource() {
+            @Override
+            public long millis() { return tsMillis; }
+
+            @Override
+            public Instant instant() { return Instant.ofEpochMilli(tsMillis); }
+        };
         TableSet tables = new TableSet(Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), Allowlist.EMPTY);
         RulesetTables.load(r.ruleset(), tables, 0);
-        Evaluator ev = new Evaluator(r.ruleset(), host, new StateTable(clock, new SplittableRandom(1)),
-                TableLookup.of(tables), tables, clock, new SplittableRandom(2));
+        StateTable stateTable;
+        try {
+            stateTable = Evaluator.stateTable(r.ruleset(), clock, new SplittableRandom(1));
+        } catch (IllegalArgumentException e) {
+            err.println("replay: " + file + ": " + e.getMessage());
+            return 1;
+        }
+        Evaluator ev = new Evaluator(r.ruleset(), host, stateTable, TableLookup.of(tables), tables, clock, new SplittableRandom(2));
+        for (String gap : ev.unsupported()) err.println("replay: warning: " + gap);
+        selfV4 = host.addressesOf("self").stream().map(e -> e.getValue().address()).filter(a -> !a.v6())
+                .mapToLong(a -> a.lo()).toArray();
+        var self6 = host.addressesOf("self").stream().map(e -> e.getValue().address()).filter(a -> a.v6()).toList();
+        selfV6 = new long[self6.size() * 2];
+        for (int k = 0; k < self6.size(); k++) {
+            selfV6[2 * k] = self6.get(k).hi();
+            selfV6[2 * k + 1] = self6.get(k).lo();
+        }
+        Map<String, PacketMeta[]> metas = new java.util.HashMap<>();
         long[] pk = new long[2], by = new long[2];
         long created = 0, number = 0, returned = 0;
         DecodeCounters decode = new DecodeCounters();
@@ -112,8 +136,6 @@ public final class ReplayCommand implements Callable<Integer> {
         long start = System.nanoTime(), lastProgress = start;
         Packet p = new Packet();
         CaptureRecord rec = new CaptureRecord();
-        dev.palisade.core.net.IpAddress[] self = host.addressesOf("self").stream().map(e -> e.getValue().address())
-                .toArray(dev.palisade.core.net.IpAddress[]::new); // once, not per packet
         PcapWriter wp = writePassed == null ? null : PcapWriter.create(writePassed, LinkType.RAW);
         PcapWriter wb = writeBlocked == null ? null : PcapWriter.create(writeBlocked, LinkType.RAW);
         try {
@@ -131,16 +153,21 @@ public final class ReplayCommand implements Callable<Integer> {
                         int len = rec.length() - off;
                         decode.count(p.decode(rec.data(), off, len));
                         String ifn = rec.interfaceName() != null ? rec.interfaceName() : iface != null ? iface : "unknown";
-                        boolean in = direction(rec, p, self);
-                        Decision d = ev.evaluate(p, PacketMeta.of(ifn, in));
-                        int v = d.pass() ? 0 : 1;
+                        boolean in = direction(rec, p, host);
+                        PacketMeta[] im = metas.get(ifn);
+                        if (im == null) {
+                            im = new PacketMeta[] {PacketMeta.of(ifn, false), PacketMeta.of(ifn, true)};
+                            metas.put(ifn, im);
+                        }
+                        boolean pass = ev.decide(p, im[in ? 1 : 0]);
+                        int v = pass ? 0 : 1;
                         pk[v]++;
                         by[v] += len;
-                        if (d.stateCreated()) created++;
-                        if (d.reply() != null) returned++;
-                        PcapWriter w = d.pass() ? wp : wb;
+                        if (ev.lastStateCreated()) created++;
+                        if (ev.lastReply() != null) returned++;
+                        PcapWriter w = pass ? wp : wb;
                         if (w != null) w.write(rec.timestampNanos(), java.util.Arrays.copyOfRange(rec.data(), off, rec.length()));
-                        if (verbose) out.println(line(number, ev, d, in, ifn, p));
+                        if (verbose) out.println(line(number, ev, ev.lastDecision(), in, ifn, p));
                         long now = System.nanoTime();
                         if (now - start > 2_000_000_000L && now - lastProgress > 1_000_000_000L) {
                             lastProgress = now;
@@ -174,13 +201,19 @@ public final class ReplayCommand implements Callable<Integer> {
     }
 
     /** The capture's direction, else in when the destination is the host's, out when the source is, else --dir (in). */
-    private boolean direction(CaptureRecord rec, Packet p, dev.palisade.core.net.IpAddress[] self) {
+    private boolean direction(CaptureRecord rec, Packet p, HostProfile host) {
         if (rec.direction() == Direction.IN) return true;
         if (rec.direction() == Direction.OUT) return false;
-        if (p.af() != 0) {
-            for (var a : self) {
-                if (a.v6() == p.v6() && a.hi() == (p.v6() ? p.dstHi() : 0) && a.lo() == (p.v6() ? p.dstLo() : p.dstV4() & 0xffffffffL)) return true;
-                if (a.v6() == p.v6() && a.hi() == (p.v6() ? p.srcHi() : 0) && a.lo() == (p.v6() ? p.srcLo() : p.srcV4() & 0xffffffffL)) return false;
+        if (p.af() == 4) {
+            long d = p.dstV4() & 0xffffffffL, s = p.srcV4() & 0xffffffffL;
+            for (long a : selfV4) {
+                if (a == d) return true;
+                if (a == s) return false;
+            }
+        } else if (p.af() == 6) {
+            for (int k = 0; k < selfV6.length; k += 2) {
+                if (selfV6[k] == p.dstHi() && selfV6[k + 1] == p.dstLo()) return true;
+                if (selfV6[k] == p.srcHi() && selfV6[k + 1] == p.srcLo()) return false;
             }
         }
         return !"out".equals(dir);

@@ -116,4 +116,22 @@ class ReplayCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--dir sideways: expected in or out"), r.err());
     }
+
+    @Test
+    void rulesTheEvaluatorDoesNotApplyAreWarnedAbout(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("pf.conf"), host = dir.resolve("host.profile"), cap = dir.resolve("empty.pcap");
+        Files.writeString(conf, "block all\npass in on eth0 proto tcp to port 80 rdr-to 10.0.0.1\npass out\n");
+        Files.writeString(host, "interface eth0 192.0.2.1/24\n");
+        try (PcapWriter w = PcapWriter.create(cap, LinkType.RAW)) {
+            // no packets: the warning comes from the ruleset alone
+        }
+        Run r = run("replay", "-f", conf.toString(), "--host-profile", host.toString(), cap.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("replay: warning: nat-to/rdr-to/af-to are not applied") && r.err().contains("@1 pass in on eth0"),
+                r.err());
+        Files.writeString(conf, "block all\npass out\n");
+        r = run("replay", "-f", conf.toString(), "--host-profile", host.toString(), cap.toString());
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("warning"), r.err());
+    }
 }

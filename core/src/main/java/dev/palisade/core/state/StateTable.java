@@ -4,11 +4,8 @@ import dev.palisade.core.net.IpAddress;
 import dev.palisade.core.packet.Checksums;
 import dev.palisade.core.packet.Packet;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import java.util.random.RandomGenerator;
@@ -119,7 +116,7 @@ public final class StateTable {
     private long[] rec;
     private long[] created; // cold: only for display
     private int cap;
-    private final List<Timeouts> tmoTable = new ArrayList<>(Collections.singletonList(null));
+    private Timeouts[] tmoTable = {null}; // index 0: the table's global timeouts
     private final Map<Timeouts, Integer> tmoIndex = new HashMap<>();
 
     private int[] index; // id + 1, 0 = empty
@@ -173,8 +170,8 @@ public final class StateTable {
     private int hashAt(int id) { return (int) rec[(BASE + id * W) + F_PORTS_HASH]; }
     private int rule(int id) { return (int) (rec[(BASE + id * W) + F_RULE_TMO_IF] >>> 32); }
     private Timeouts timeoutsOf(int id) {
-        Timeouts t = tmoTable.get(((int) rec[(BASE + id * W) + F_RULE_TMO_IF]) >>> 16);
-        return t != null ? t : timeouts;
+        int i = ((int) rec[(BASE + id * W) + F_RULE_TMO_IF]) >>> 16;
+        return i == 0 ? timeouts : tmoTable[i];
     }
     private boolean live(int id) { return id >= 0 && id < nextUnused && (meta(id) & M_LIVE) != 0; }
 
@@ -814,11 +811,12 @@ public final class StateTable {
         if (t == null) return 0;
         Integer i = tmoIndex.get(t);
         if (i == null) {
-            if (tmoTable.size() > 0xffff) {
+            if (tmoTable.length > 0xffff) {
                 throw new IllegalStateException("more than 65535 distinct rule timeout sets");
             }
-            i = tmoTable.size();
-            tmoTable.add(t);
+            i = tmoTable.length;
+            tmoTable = Arrays.copyOf(tmoTable, i + 1);
+            tmoTable[i] = t;
             tmoIndex.put(t, i);
         }
         return i;

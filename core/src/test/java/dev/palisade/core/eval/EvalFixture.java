@@ -7,7 +7,6 @@ import dev.palisade.core.lang.Parser;
 import dev.palisade.core.lang.PfctlText;
 import dev.palisade.core.lang.Ruleset;
 import dev.palisade.core.packet.Packet;
-import dev.palisade.core.state.StateTable;
 import dev.palisade.core.table.Allowlist;
 import dev.palisade.core.table.TableSet;
 import java.time.Clock;
@@ -39,7 +38,7 @@ final class EvalFixture {
 
     EvalFixture(String conf, java.util.random.RandomGenerator random) {
         ruleset = parse(conf);
-        eval = new Evaluator(ruleset, HOST, new StateTable(clock, new SplittableRandom(7)), TableLookup.of(tables),
+        eval = new Evaluator(ruleset, HOST, Evaluator.stateTable(ruleset, clock, new SplittableRandom(7)), TableLookup.of(tables),
                 tables, clock, random);
     }
 

@@ -185,4 +185,70 @@ class EvaluatorTest {
                 "the overloaded source is blocked from now on");
         assertEquals(0, f.eval.states().size(), "flush global killed the source's states");
     }
+
+    @Test
+    void setTimeoutReachesTheStateTable() {
+        EvalFixture f = new EvalFixture("set timeout udp.first 5\nblock all\npass out proto udp\n");
+        assertEquals(5, f.eval.states().timeouts().get(dev.palisade.core.state.Timeout.UDP_FIRST));
+        assertTrue(f.out("eth0", udp4("192.0.2.1", "203.0.113.5", 5000, 53)).stateCreated());
+        f.now += 4_000;
+        assertEquals(Decision.Reason.STATE, f.in("eth0", udp4("203.0.113.5", "192.0.2.1", 53, 5000)).reason(),
+                "within udp.first 5");
+        assertTrue(f.out("eth0", udp4("192.0.2.1", "203.0.113.5", 5001, 53)).stateCreated());
+        f.now += 6_000;
+        Decision d = f.in("eth0", udp4("203.0.113.5", "192.0.2.1", 53, 5001));
+        assertFalse(d.pass(), "the state expired after udp.first 5 s (pf's default is 60 s): " + d);
+        assertEquals(0, d.rule());
+        EvalFixture dflt = new EvalFixture("block all\npass out proto udp\n");
+        assertTrue(dflt.out("eth0", udp4("192.0.2.1", "203.0.113.5", 5001, 53)).stateCreated());
+        dflt.now += 6_000;
+        assertEquals(Decision.Reason.STATE, dflt.in("eth0", udp4("203.0.113.5", "192.0.2.1", 53, 5001)).reason());
+    }
+
+    @Test
+    void ruleTimeoutsAndStateLimitApply() {
+        EvalFixture f = new EvalFixture("set limit states 2\nset timeout { adaptive.start 0, adaptive.end 0 }\n"
+                + "block all\npass out proto tcp keep state (tcp.first 7)\npass out proto udp\n");
+        assertEquals(2, f.eval.states().limit());
+        Decision d = f.out("eth0", syn("192.0.2.1", "203.0.113.5", 4000, 80));
+        assertTrue(d.stateCreated());
+        assertEquals(7, f.eval.states().entry(d.state()).expiresIn(), "the rule's tcp.first 7 over the global 120");
+        d = f.out("eth0", udp4("192.0.2.1", "203.0.113.5", 5000, 53));
+        assertEquals(60, f.eval.states().entry(d.state()).expiresIn(), "the other rule keeps the global udp.first");
+        d = f.out("eth0", udp4("192.0.2.1", "203.0.113.5", 5001, 53));
+        assertFalse(d.pass(), "third state over set limit states 2");
+        assertEquals(Decision.Reason.STATE_LIMIT, d.reason());
+    }
+
+    @Test
+    void stateLimitDefaultsAdaptiveScalingTo60And120Percent() {
+        EvalFixture f = new EvalFixture("set limit states 1000\npass\n");
+        assertEquals(600, f.eval.states().timeouts().get(dev.palisade.core.state.Timeout.ADAPTIVE_START));
+        assertEquals(1200, f.eval.states().timeouts().get(dev.palisade.core.state.Timeout.ADAPTIVE_END));
+    }
+
+    @Test
+    void decideAllocatesNoDecisionButAgreesWithEvaluate() {
+        EvalFixture f = new EvalFixture("block return all\npass out proto udp\n");
+        Packet q = EvalFixture.decode(udp4("192.0.2.1", "203.0.113.5", 5000, 53));
+        assertTrue(f.eval.decide(q, dev.palisade.core.eval.PacketMeta.of("eth0", false)));
+        assertTrue(f.eval.lastStateCreated());
+        assertEquals(1, f.eval.lastRule());
+        Packet scan = EvalFixture.decode(syn("203.0.113.5", "192.0.2.1", 4000, 23));
+        assertFalse(f.eval.decide(scan, dev.palisade.core.eval.PacketMeta.of("eth0", true)));
+        assertEquals(Decision.Reason.RULE, f.eval.lastReason());
+        assertEquals(0, f.eval.lastRule());
+        assertNotNull(f.eval.lastReply(), "block return answers a SYN with a RST");
+        assertEquals(f.eval.lastDecision(), new Decision(false, Decision.Reason.RULE, 0, -1, false, null, 0, f.eval.lastReply()));
+    }
+
+    @Test
+    void unsupportedFeaturesAreNamedNotSilent() {
+        assertEquals(List.of(), new EvalFixture("block all\npass in proto tcp to port 22\n").eval.unsupported());
+        List<String> gaps = new EvalFixture("block all\npass in on eth0 proto tcp to port 80 rdr-to 10.0.0.1\n"
+                + "block in from no-route\n").eval.unsupported();
+        assertEquals(2, gaps.size(), gaps.toString());
+        assertTrue(gaps.get(0).startsWith("nat-to/rdr-to/af-to are not applied") && gaps.get(0).contains("@1 "), gaps.get(0));
+        assertTrue(gaps.get(1).contains("no-route") && gaps.get(1).contains("@2 "), gaps.get(1));
+    }
 }
