@@ -25,7 +25,11 @@ import picocli.CommandLine.Option;
 @Command(name = "daemon", description = "Run palisaded: pf.conf into the kernel, durable tables, the services of palisade.conf, the control socket (stops on SIGTERM, reloads on SIGHUP).")
 public final class DaemonCommand implements Callable<Integer> {
 
-    private static final Logger log = LoggerFactory.getLogger("palisaded");
+    // Lazy: picocli instantiates every subcommand for any command line, and the first
+    // logger starts Logback (its XML configuration, ~600 classes), which pfctl never needs.
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger("palisaded");
+    }
 
     @Option(names = "-f", paramLabel = "PF_CONF", description = "The ruleset to load (pf.conf).")
     Path pfConf;
@@ -54,28 +58,28 @@ public final class DaemonCommand implements Callable<Integer> {
      */
     private void reload(DaemonServices services, PalisadeConf.Settings started) {
         synchronized (reloadLock) {
-            log.info("reload: SIGHUP: reading {}", conf);
+            Log.LOG.info("reload: SIGHUP: reading {}", conf);
             switch (PalisadeConf.parse(conf)) {
                 case PalisadeConf.Result.Failed f -> {
-                    for (String e : f.errors()) log.error("reload: {}", e);
-                    log.error("reload: {}: {} error(s); the running configuration is unchanged", conf, f.errors().size());
+                    for (String e : f.errors()) Log.LOG.error("reload: {}", e);
+                    Log.LOG.error("reload: {}: {} error(s); the running configuration is unchanged", conf, f.errors().size());
                 }
                 case PalisadeConf.Result.Ok ok -> {
                     PalisadeConf.Settings n = ok.settings();
                     if (!java.util.Objects.equals(n.stateDir(), started.stateDir()) || !java.util.Objects.equals(n.socket(), started.socket())
                             || !n.allowlist().equals(started.allowlist())) {
-                        log.warn("reload: state-dir, socket and allowlist changes take effect at the next start");
+                        Log.LOG.warn("reload: state-dir, socket and allowlist changes take effect at the next start");
                     }
                     List<String> refused = services.check(n.services());
                     if (!refused.isEmpty()) {
-                        for (String e : refused) log.error("reload: {}", e);
-                        log.error("reload: {}: {} error(s); the running configuration is unchanged", conf, refused.size());
+                        for (String e : refused) Log.LOG.error("reload: {}", e);
+                        Log.LOG.error("reload: {}: {} error(s); the running configuration is unchanged", conf, refused.size());
                         return;
                     }
                     List<String> problems = services.apply(n.services());
-                    for (String p : problems) log.error("reload: {}", p);
-                    if (problems.isEmpty()) log.info("reload: {} applied", conf);
-                    else log.error("reload: {} applied except {} service(s) (their previous settings keep running)", conf, problems.size());
+                    for (String p : problems) Log.LOG.error("reload: {}", p);
+                    if (problems.isEmpty()) Log.LOG.info("reload: {} applied", conf);
+                    else Log.LOG.error("reload: {} applied except {} service(s) (their previous settings keep running)", conf, problems.size());
                 }
             }
         }
@@ -101,7 +105,7 @@ public final class DaemonCommand implements Callable<Integer> {
         Path dir = stateDir != null ? stateDir : cs.stateDir() != null ? cs.stateDir() : Defaults.stateDir();
         Path sock = socket != null ? socket : cs.socket() != null ? cs.socket() : Defaults.socket();
         List<dev.palisade.core.net.IpPrefix> allow = cs.allowlist();
-        log.info("starting as {} (pid {}), state {}, socket {}", Defaults.isRoot() ? "root" : System.getProperty("user.name"),
+        Log.LOG.info("starting as {} (pid {}), state {}, socket {}", Defaults.isRoot() ? "root" : System.getProperty("user.name"),
                 ProcessHandle.current().pid(), dir, sock);
         // ---- kernel side (issue 5): parse and compile first; a broken ruleset refuses the start
         dev.palisade.app.daemon.kernel.KernelSide.Prepared.Ok ruleset = null;
@@ -158,12 +162,12 @@ public final class DaemonCommand implements Callable<Integer> {
         Path reloadFrom = pfConf == null ? null : pfConf.toAbsolutePath();
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> Thread.ofPlatform().name("palisaded-reload").start(() -> {
             if (reloadFrom != null) {
-                log.info("SIGHUP: reloading {}", reloadFrom);
+                Log.LOG.info("SIGHUP: reloading {}", reloadFrom);
                 List<String> errs = kernel.reload(reloadFrom);
-                for (String e : errs) log.error("{}", e);
-                if (!errs.isEmpty()) log.error("{}: {} error(s); the previous ruleset stays", reloadFrom, errs.size());
+                for (String e : errs) Log.LOG.error("{}", e);
+                if (!errs.isEmpty()) Log.LOG.error("{}: {} error(s); the previous ruleset stays", reloadFrom, errs.size());
             }
-            if (conf == null) log.warn("reload: palisade.conf not reloaded: palisaded was started without -c");
+            if (conf == null) Log.LOG.warn("reload: palisade.conf not reloaded: palisaded was started without -c");
             else reload(services, started);
         }));
         // the first ban as fast as the later ones; in the background, so readiness and SIGHUP wait for nothing
@@ -174,13 +178,13 @@ public final class DaemonCommand implements Callable<Integer> {
         // ---- end issue 8
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("stopping (signal)");
+            Log.LOG.info("stopping (signal)");
             kernel.close(); // nothing is flushed: enforcement outlives the daemon
             try {
                 services.close(); // issue 8
                 d.close();
             } catch (Exception e) {
-                log.error("stop failed: {}", e.toString());
+                Log.LOG.error("stop failed: {}", e.toString());
             }
             stopped.countDown();
         }, "palisaded-stop"));

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.Reader;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,8 +74,69 @@ public final class PfctlTables {
                 }
             }
         }
+        int rc = 0;
+        if (op == TableCommand.Op.ADD || op == TableCommand.Op.DELETE || op == TableCommand.Op.REPLACE || op == TableCommand.Op.TEST) {
+            List<String> bad = new ArrayList<>();
+            args = resolveNames(args, bad);
+            for (String b : bad) err.println("pfctl: " + b);
+            if (!bad.isEmpty()) rc = 1;
+        }
         ControlRequest req = new ControlRequest("table", c.table, op.word(), c.noAction, c.quiet, Math.min(2, c.verbosity()), args);
-        return ControlClient.call(socket, req, out, err);
+        return Math.max(rc, ControlClient.call(socket, req, out, err));
+    }
+
+    /** Resolves host names; tests replace it. */
+    interface Resolver {
+        InetAddress[] all(String name) throws UnknownHostException;
+    }
+
+    static Resolver resolver = InetAddress::getAllByName;
+
+    /**
+     * pfctl resolves a host name given as a table address and uses every
+     * address it returns (each keeps the name's {@code !} and {@code /len}).
+     * A word is a host name when it is not an address and has host-name
+     * syntax (letters, digits, '-', '.', '_', at least one letter); anything
+     * else goes to palisaded as it is, which reports bad addresses. A name
+     * that does not resolve is reported by name in {@code bad} and left out.
+     */
+    static List<String> resolveNames(List<String> args, List<String> bad) {
+        List<String> r = null;
+        for (int i = 0; i < args.size(); i++) {
+            String w = args.get(i);
+            int k = 0;
+            while (k < w.length() && w.charAt(k) == '!') k++;
+            int slash = w.indexOf('/', k);
+            String name = slash < 0 ? w.substring(k) : w.substring(k, slash);
+            if (!hostName(name)) {
+                if (r != null) r.add(w);
+                continue;
+            }
+            if (r == null) r = new ArrayList<>(args.subList(0, i));
+            String bang = w.substring(0, k);
+            String len = slash < 0 ? "" : w.substring(slash);
+            try {
+                for (InetAddress a : resolver.all(name)) {
+                    String h = a.getHostAddress();
+                    int pct = h.indexOf('%');
+                    r.add(bang + (pct < 0 ? h : h.substring(0, pct)) + len);
+                }
+            } catch (UnknownHostException e) {
+                bad.add("\"" + w + "\": host name does not resolve: no address found for " + name);
+            }
+        }
+        return r == null ? args : r;
+    }
+
+    private static boolean hostName(String s) {
+        if (s.isEmpty() || s.length() > 253) return false;
+        boolean letter = false;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) letter = true;
+            else if (!((ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_')) return false;
+        }
+        return letter && s.charAt(0) != '.' && s.charAt(0) != '-';
     }
 
     private static int usage(PrintWriter err, String msg) {

@@ -31,7 +31,11 @@ import picocli.CommandLine.Option;
         description = "Remote table service, wire-compatible with pftabled 1.09 (UDP, HMAC-authenticated), plus version 3.")
 public final class PftabledCommand implements Callable<Integer> {
 
-    private static final Logger log = LoggerFactory.getLogger(PftabledCommand.class);
+    // Lazy: picocli instantiates every subcommand for any command line, and the first
+    // logger starts Logback (its XML configuration, ~600 classes), which pfctl never needs.
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(PftabledCommand.class);
+    }
 
     @Option(names = "-d", description = "Accepted for pftabled compatibility: Palisade does not fork; run it under systemd. Logs go to standard output.")
     public boolean daemon;
@@ -134,11 +138,11 @@ public final class PftabledCommand implements Callable<Integer> {
         Tables tables = (connector != null ? connector
                 : socket != null ? TablesConnector.at(socket) : TablesConnector.PALISADED).connect();
         if (!config.keys().hasV2Key()) {
-            log.warn("pftabled: WARNING: no key file (-k): datagrams are NOT authenticated; anyone who can send UDP to port {} "
+            Log.LOG.warn("pftabled: WARNING: no key file (-k): datagrams are NOT authenticated; anyone who can send UDP to port {} "
                     + "can change your tables. Make a key: head -c 32 /dev/urandom > /etc/pftabled.key && chmod 600 /etc/pftabled.key", port);
         }
         TabledServer server = TabledServer.start(config, settings, tables, clock);
-        log.info("pftabled: listening on UDP {} ({}; {}{}{})", server.localAddress(), config.keys(),
+        Log.LOG.info("pftabled: listening on UDP {} ({}; {}{}{})", server.localAddress(), config.keys(),
                 forcedTable == null ? "any table" : "table <" + forcedTable + "> only",
                 lifetime == 0 ? "" : ", entries expire after " + lifetime + " s",
                 createTables ? ", creating tables" : "");
@@ -148,7 +152,7 @@ public final class PftabledCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        if (daemon) log.info("pftabled: -d: Palisade does not fork; run it under systemd (logs go to standard output)");
+        if (daemon) Log.LOG.info("pftabled: -d: Palisade does not fork; run it under systemd (logs go to standard output)");
         TabledServer server;
         try {
             server = start(Clock.systemUTC());
@@ -160,7 +164,7 @@ public final class PftabledCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
-            log.info("pftabled: stopped: {}", server.counters());
+            Log.LOG.info("pftabled: stopped: {}", server.counters());
             stopped.countDown();
         }, "pftabled-shutdown"));
         try {

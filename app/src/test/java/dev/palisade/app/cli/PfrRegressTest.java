@@ -1,6 +1,7 @@
 package dev.palisade.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.palisade.app.Main;
@@ -148,5 +149,36 @@ class PfrRegressTest {
         List<String> l = new ArrayList<>(a);
         l.addAll(b);
         return l.toArray(String[]::new);
+    }
+
+    @org.junit.jupiter.api.Test
+    void hostNamesResolveToEveryAddressAndCountsAreOfAddressesTried() throws Exception {
+        // the system resolver, as pfctl uses it: localhost is in /etc/hosts
+        java.net.InetAddress[] local = java.net.InetAddress.getAllByName("localhost");
+        Run r = pfctl(null, "-t", "names", "-T", "add", "localhost");
+        assertEquals(0, r.rc(), r.lines().toString());
+        assertEquals(List.of("1 table created.", local.length + "/" + local.length + " addresses added."), r.lines());
+        Run t = pfctl(null, "-t", "names", "-T", "test", "127.0.0.1");
+        assertEquals(0, t.rc(), t.lines().toString());
+
+        PfctlTables.Resolver real = PfctlTables.resolver;
+        PfctlTables.resolver = name -> switch (name) {
+            case "www.example" -> new java.net.InetAddress[] {java.net.InetAddress.getByName("192.0.2.10"), java.net.InetAddress.getByName("2001:db8::10")};
+            default -> throw new java.net.UnknownHostException(name);
+        };
+        try {
+            Run a = pfctl(null, "-t", "names", "-T", "add", "192.0.2.1", "192.0.2.300", "www.example", "nx.example", "!www.example/24");
+            assertEquals(1, a.rc(), a.lines().toString());
+            assertTrue(a.lines().contains("pfctl: \"nx.example\": host name does not resolve: no address found for nx.example"), a.lines().toString());
+            assertTrue(a.lines().stream().anyMatch(l -> l.startsWith("pfctl: \"192.0.2.300\"")), a.lines().toString());
+            // pfctl counts the addresses it tried to add: the resolved ones, never the bad words
+            assertTrue(a.lines().contains("5/5 addresses added."), a.lines().toString());
+            Run show = pfctl(null, "-t", "names", "-T", "show");
+            assertTrue(show.lines().containsAll(List.of("   192.0.2.1", "   192.0.2.10", "   2001:db8::10", "  !192.0.2.0/24", "  !2001:d00::/24")), show.lines().toString());
+            Run d = pfctl(null, "-t", "names", "-T", "delete", "www.example");
+            assertEquals(List.of("2/2 addresses deleted."), d.lines());
+        } finally {
+            PfctlTables.resolver = real;
+        }
     }
 }

@@ -120,4 +120,64 @@ class V6IndexScaleTest {
             probe(c, o, p[0], p[1], (int) p[2], "replayed, seed " + seed);
         }
     }
+
+    /** Anywhere in the IPv6 space, crowded at the borders of the /3s (where the index's buckets change width). */
+    private static long[] anywherePrefix(SplittableRandom r) {
+        long hi;
+        int k = r.nextInt(4);
+        if (k == 0) {
+            hi = r.nextLong();
+        } else {
+            long border = (long) r.nextInt(8) << 61;
+            hi = k == 1 ? border + r.nextInt(1 << 20) : border - 1 - r.nextInt(1 << 20);
+            if (k == 3) hi = border | ((long) r.nextInt(1 << 12) << 40);
+        }
+        long lo = r.nextInt(3) == 0 ? r.nextInt(8) : r.nextLong();
+        int len = r.nextInt(4) == 0 ? r.nextInt(24) : r.nextBoolean() ? 128 : r.nextInt(129);
+        return new long[] {hi, lo, len};
+    }
+
+    @Test
+    void entriesOutside2000Slash3AgreeWithOracle() {
+        long seed = System.nanoTime();
+        SplittableRandom r = new SplittableRandom(seed);
+        TableSet set = new TableSet(CLOCK, Allowlist.EMPTY);
+        set.create("t", TableFlags.PERSIST);
+        AddressTable t = set.table("t");
+        Oracle o = new Oracle();
+        List<long[]> added = new ArrayList<>();
+        Origin origin = new Origin.Manual("t");
+        for (int step = 0; step < 6_000; step++) {
+            long[] p = anywherePrefix(r);
+            IpPrefix ip = new IpPrefix(IpAddress.ofV6(p[0], p[1]), (int) p[2]);
+            if (r.nextInt(6) > 0 || added.isEmpty()) {
+                boolean neg = r.nextInt(4) == 0;
+                t.put(ip, neg, 1, 0, origin);
+                o.put(p[0], p[1], (int) p[2], neg);
+                added.add(p);
+            } else {
+                long[] q = added.get(r.nextInt(added.size()));
+                IpPrefix iq = new IpPrefix(IpAddress.ofV6(q[0], q[1]), (int) q[2]);
+                assertEquals(o.remove(q[0], q[1], (int) q[2]), t.remove(iq), "remove " + iq + " seed " + seed);
+                probe(t, o, q[0], q[1], (int) q[2], "after delete, seed " + seed);
+            }
+            probe(t, o, p[0], p[1], (int) p[2], "after add, seed " + seed);
+        }
+        assertEquals(16, t.v6IndexBits(), "lookups went through the flat index");
+        for (int b = 0; b < 8; b++) {
+            long border = (long) b << 61;
+            for (long d : new long[] {-1, 0, 1}) {
+                long h = border + d;
+                for (long lo : new long[] {0, -1}) probe(t, o, h, lo, 128, "border of /3 number " + b + ", seed " + seed);
+            }
+        }
+        TableSet copy = new TableSet(CLOCK, Allowlist.EMPTY);
+        t.forEachEntry(e -> copy.apply(new Mutation.Add("t", e.prefix(), e.negated(), 1, 0, origin), 0));
+        copy.finishReplay();
+        AddressTable c = copy.table("t");
+        for (int q = 0; q < 20_000; q++) {
+            long[] p = r.nextBoolean() ? added.get(r.nextInt(added.size())) : anywherePrefix(r);
+            probe(c, o, p[0], p[1], (int) p[2], "replayed, seed " + seed);
+        }
+    }
 }

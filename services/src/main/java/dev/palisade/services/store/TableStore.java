@@ -44,6 +44,15 @@ import java.util.zip.CRC32C;
  * acknowledged can be in it, because a change is acknowledged only after the
  * fsync that covers its frame.
  *
+ * <p><b>Preallocation.</b> While open, the journal runs ahead of its last
+ * frame with zeros (written, up to {@link #PREALLOCATE} bytes past the end,
+ * then overwritten by frames): an fdatasync of a write that does not change
+ * the file's size or extents has no metadata to write, which measured about a
+ * third cheaper per commit ({@code dd oflag=dsync} 1.65 ms appending against
+ * 1.09 ms overwriting, ext4). A zero length ends the journal when loading, so
+ * the zeros read as its end; only non-zero bytes after the last good frame
+ * count as a torn tail. A clean close trims the zeros.
+ *
  * <p><b>Group commit.</b> {@link #append} only encodes into a buffer (called
  * under the table lock, so the journal order is the order of the changes);
  * {@link #awaitDurable} makes one waiting caller the leader, which writes and
@@ -60,6 +69,9 @@ public final class TableStore implements AutoCloseable {
     private static final long MAGIC = 0x50414c5441423031L; // "PALTAB01"
     private static final byte END = 0x7f;
     private static final int MAX_FRAME = 1 << 20;
+    /** The journal is grown this much ahead of the appends, with zeros (see the class note). */
+    static final int PREALLOCATE = 1 << 20;
+    private static final byte[] ZEROS = new byte[64 << 10];
 
     /** What a load found. */
     public record LoadStats(long snapshotRecords, long journalRecords, long truncatedBytes, long millis) {}
@@ -79,6 +91,7 @@ public final class TableStore implements AutoCloseable {
     private Round next = new Round(lock.newCondition());
     private Round inflight = new Round(lock.newCondition());
     private long journalBytes;
+    private long allocated; // the journal file's size: journalBytes, then zeros (written by the leader only)
     private long snapshotBytes;
     private IOException failure;
     private final LoadStats loadStats;
@@ -98,13 +111,14 @@ public final class TableStore implements AutoCloseable {
         journal = FileChannel.open(jpath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         long[] jr = loadJournal(jpath, into, now);
         long good = jr[1];
-        long truncated = journal.size() - good;
-        if (truncated > 0) {
+        long truncated = tornTail(good);
+        if (journal.size() > good) {
             journal.truncate(good);
             journal.force(true);
         }
         journal.position(good);
         journalBytes = good;
+        allocated = good;
         if (created) syncDir(dir);
         into.finishReplay();
         loadStats = new LoadStats(snapRecords, jr[0], truncated, (System.nanoTime() - t0) / 1_000_000);
@@ -234,6 +248,24 @@ public final class TableStore implements AutoCloseable {
         return new long[] {n, good};
     }
 
+    /**
+     * The bytes after the last good frame up to the last non-zero byte: a torn
+     * frame. The zeros after it are the preallocated journal, not damage.
+     */
+    private long tornTail(long good) throws IOException {
+        long size = journal.size();
+        long last = good;
+        ByteBuffer b = ByteBuffer.allocate(64 << 10);
+        for (long pos = good; pos < size; ) {
+            b.clear();
+            int r = journal.read(b, pos);
+            if (r <= 0) break;
+            for (int i = 0; i < r; i++) if (b.get(i) != 0) last = pos + i + 1;
+            pos += r;
+        }
+        return last - good;
+    }
+
     private int checksum(byte[] b, int len) {
         CRC32C c = new CRC32C();
         c.update(b, 0, len);
@@ -353,11 +385,14 @@ public final class TableStore implements AutoCloseable {
                 Buf out = pending;
                 pending = spare;
                 spare = out;
+                long at = journalBytes;
                 lock.unlock();
                 IOException err = null;
                 try {
+                    if (at + out.n > allocated) preallocate(at + out.n);
                     ByteBuffer bb = ByteBuffer.wrap(out.b, 0, out.n);
-                    while (bb.hasRemaining()) journal.write(bb);
+                    long pos = at;
+                    while (bb.hasRemaining()) pos += journal.write(bb, pos);
                     journal.force(false);
                 } catch (IOException e) {
                     err = e;
@@ -380,6 +415,20 @@ public final class TableStore implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Grows the journal with zeros to {@code PREALLOCATE} bytes past {@code need}
+     * (written, not fallocated: an unwritten extent would make the next
+     * fdatasync write metadata again). Made durable by the caller's next force.
+     */
+    private void preallocate(long need) throws IOException {
+        long to = (need + PREALLOCATE) & ~(long) (PREALLOCATE - 1);
+        for (long pos = allocated; pos < to; ) {
+            ByteBuffer z = ByteBuffer.wrap(ZEROS, 0, (int) Math.min(ZEROS.length, to - pos));
+            while (z.hasRemaining()) pos += journal.write(z, pos);
+        }
+        allocated = to;
     }
 
     // ---- compaction ------------------------------------------------------------------------
@@ -431,6 +480,7 @@ public final class TableStore implements AutoCloseable {
             journal.position(0);
             journal.force(true);
             journalBytes = 0;
+            allocated = 0;
             pending.n = 0;
             durable = appended;
             flushed.signalAll();
@@ -460,6 +510,14 @@ public final class TableStore implements AutoCloseable {
     @Override
     public void close() throws IOException {
         awaitDurable(lastSequence());
+        lock.lock();
+        try {
+            while (flushing) flushed.awaitUninterruptibly();
+            journal.truncate(journalBytes); // the preallocated zeros are not needed by a closed journal
+            journal.force(true);
+        } finally {
+            lock.unlock();
+        }
         journal.close();
     }
 }

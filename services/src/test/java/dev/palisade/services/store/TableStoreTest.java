@@ -130,6 +130,33 @@ class TableStoreTest {
     }
 
     @Test
+    void preallocatedZerosAfterACrashAreNotATornTail() throws IOException {
+        ManualClock clock = new ManualClock(T);
+        DurableTables t = open(clock);
+        t.write(s -> s.create("t", TableFlags.PERSIST));
+        for (int i = 0; i < 50; i++) t.add("t", new IpPrefix(IpAddress.ofV4(0x0a000000 + i), 32), null, new Origin.Manual("x"));
+        Path j = dir.resolve(TableStore.JOURNAL);
+        long logical = t.store().journalBytes();
+        assertTrue(Files.size(j) >= logical + 1, "the journal runs ahead with zeros: " + Files.size(j) + " vs " + logical);
+        // no close: as after kill -9, the zeros stay
+        DurableTables r = open(clock);
+        assertEquals(50, (int) r.read(s -> s.table("t").size()));
+        assertEquals(0, r.store().loadStats().truncatedBytes(), "zeros are the preallocation, not damage");
+        r.add("t", IpPrefix.parse("10.1.0.0/16"), null, new Origin.Manual("x"));
+        // crash again, with a torn frame written over the zeros
+        long end = r.store().journalBytes();
+        try (var ch = java.nio.channels.FileChannel.open(j, StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {0, 0, 0, 40, 1, 2, 3}), end);
+        }
+        DurableTables r2 = open(clock);
+        assertEquals(51, (int) r2.read(s -> s.table("t").size()));
+        assertEquals(7, r2.store().loadStats().truncatedBytes());
+        r2.store().close();
+        assertEquals(end, Files.size(j), "a clean close trims the zeros");
+        t.store().close();
+    }
+
+    @Test
     void snapshotThenJournalReplaysEverythingAndConcurrentAddersAllLand() throws Exception {
         ManualClock clock = new ManualClock(T);
         DurableTables t = open(clock);
