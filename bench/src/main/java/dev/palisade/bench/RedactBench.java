@@ -59,6 +59,12 @@ public class RedactBench {
 
     @Setup
     public void setup() {
+        // The findings' log lines (INFO and WARN, one per finding) are not what this measures: this workload puts a
+        // card in 1 packet of 16, far above any real rate. Since the bench jar carries the app (and Logback, whose
+        // default is DEBUG to the console), the line per finding cost a quarter of the throughput.
+        if (org.slf4j.LoggerFactory.getLogger(RedactDiverter.class) instanceof ch.qos.logback.classic.Logger l) {
+            l.setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
         redact = (RedactDiverter) new RedactProvider().create(
                 DiverterConfigParser.parseOne("diverter \"redact\" port 700 { pattern card mask; pattern ssn mask }", "bench"),
                 DiverterContext.none());
