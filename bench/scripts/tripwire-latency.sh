@@ -18,7 +18,8 @@
 # whose flow is established (conntrack) before the ban, so the ban drops it only once
 # the kernel side has also killed the source's states (as pf needs pfctl -k).
 # (CLOCK_MONOTONIC is shared by every network namespace; veth keeps order.)
-# NICE=-5 runs the daemon at the niceness packaging/palisaded.service gives it (default 0).
+# NICE=-5 runs the daemon at the niceness packaging/palisaded.service gives it (default 0); JVM_OPTS adds
+# options to the daemon's JVM (e.g. -Xlog:gc); KEEP_LOG=FILE keeps the daemon's log.
 set -eu
 n=${1:-40}
 iv=${2:-100}
@@ -48,7 +49,7 @@ pass
 PF
 printf 'divert 7101 tripwire table "bofh"\n' > $tmp/palisade.conf
 ip netns exec $b iptables -A INPUT -p tcp --dport 2222 -j NFQUEUE --queue-num 7101
-ip netns exec $b nice -n "${NICE:-0}" "$java" --enable-native-access=ALL-UNNAMED -jar "$jar" daemon -f $tmp/pf.conf -c $tmp/palisade.conf \
+ip netns exec $b nice -n "${NICE:-0}" "$java" ${JVM_OPTS:-} --enable-native-access=ALL-UNNAMED -jar "$jar" daemon -f $tmp/pf.conf -c $tmp/palisade.conf \
   --state-dir $tmp/state --socket $tmp/ctl.sock > $tmp/daemon.log 2>&1 &
 dpid=$!
 for _ in $(seq 1 600); do
@@ -130,4 +131,4 @@ print("all (ms), in scanner order:", " ".join(f"{x:.2f}" for x in inorder))
 PY
 grep -c 'tripwire' $tmp/daemon.log | sed 's/^/daemon tripwire log lines: /'
 echo "banned in the kernel sets: $(ip netns exec $b nft list table inet palisade | grep -o '10\.79\.1\.[0-9]*' | sort -u | wc -l) of $n"
-rm -rf $tmp
+[ -n "${KEEP_LOG:-}" ] && cp $tmp/daemon.log "$KEEP_LOG"; rm -rf $tmp

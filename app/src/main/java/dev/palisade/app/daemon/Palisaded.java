@@ -171,8 +171,8 @@ public final class Palisaded implements AutoCloseable {
         TableStore st = tables.store();
         tables.write(s -> {
             s.setJournal(m -> {
+                l.accept(m); // first: the kernel side's sync thread wakes while the change is encoded (from the trip branch)
                 st.append(m);
-                l.accept(m);
             });
             return null;
         });
