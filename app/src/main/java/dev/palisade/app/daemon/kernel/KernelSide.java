@@ -34,6 +34,7 @@ import dev.palisade.kernel.nft.NftSet;
 import dev.palisade.kernel.nft.NftSets;
 import dev.palisade.kernel.nft.SetDiff;
 import dev.palisade.kernel.nft.SetElement;
+import dev.palisade.kernel.nft.TableReplacement;
 import dev.palisade.kernel.netlink.RtAddresses;
 import dev.palisade.services.StateKiller;
 import dev.palisade.services.store.DurableTables;
@@ -71,8 +72,11 @@ import org.slf4j.LoggerFactory;
  * against a mirror of what it last pushed and applies the diff in one netlink
  * transaction (a burst of bans is one batch). Any netlink error falls back to a
  * full reconcile: list the kernel set, {@link SetDiff#compute}, apply. Sets are
- * never flushed; a (re)load puts the table's elements into the program text
- * itself, so the new sets are full at the instant of the commit.
+ * never emptied; a (re)load puts the table's elements into the program text
+ * itself, so the sets are full at the instant of the commit. A reload keeps the
+ * existing sets (flushed and refilled inside the same transaction) and rebuilds
+ * everything else: deleting and recreating an interval set lets packets slip
+ * past it for a moment after the commit ({@link TableReplacement}).
  *
  * <p>Incremental path: adds of non-negated entries and deletes of host
  * entries (the bans and unbans of the services, pftabled and {@code -T}) are
@@ -869,7 +873,7 @@ public final class KernelSide implements AutoCloseable {
         try {
             harvestOverloads(p, false); // the load empties the overload sets: what they hold goes to the tables first
             Map<String, Set<IpPrefix>> dyn = dynamicWanted(p.program());
-            String text = withElements(p.program(), dyn);
+            String text = TableReplacement.inPlace(withElements(p.program(), dyn), TABLE, listing());
             try {
                 runner.load(text);
             } catch (NftException e) {
@@ -1077,6 +1081,23 @@ public final class KernelSide implements AutoCloseable {
             new XtDivert(netns).install(prog.xtDiverts(), NftCompiler.DIVERT_MASK);
         } catch (Exception e) {
             log.error("cannot install the xt NFQUEUE divert rules: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * The objects of {@code inet palisade} as the kernel holds them ({@code nft -t list table}, no
+     * set elements), or null when there is no table. A listing that fails for another reason is
+     * logged and taken as no table: the load then deletes and redefines the table.
+     */
+    private List<TableReplacement.Obj> listing() {
+        try {
+            return TableReplacement.parseListing(nftText("-t", "list", "table", "inet", TABLE));
+        } catch (KernelException e) {
+            String why = String.join(" ", e.lines());
+            if (!why.contains("No such file or directory")) {
+                log.warn("cannot list inet {} before the load ({}): the table is defined anew", TABLE, why);
+            }
+            return null;
         }
     }
 
