@@ -10,7 +10,6 @@ import dev.palisade.core.lang.ParseOptions;
 import dev.palisade.core.lang.ParseResult;
 import dev.palisade.core.lang.Parser;
 import dev.palisade.core.lang.Ruleset;
-import dev.palisade.core.packet.Checksums;
 import dev.palisade.core.packet.Packet;
 import dev.palisade.core.state.StateTable;
 import dev.palisade.core.table.Allowlist;
@@ -105,22 +104,7 @@ public class EvalBench {
     }
 
     static byte[] udp4(int src, int dst, int sport, int dport) {
-        byte[] b = new byte[28];
-        b[0] = 0x45;
-        b[3] = 28;
-        b[8] = 64;
-        b[9] = 17;
-        for (int j = 0; j < 4; j++) {
-            b[12 + j] = (byte) (src >>> (24 - 8 * j));
-            b[16 + j] = (byte) (dst >>> (24 - 8 * j));
-        }
-        b[20] = (byte) (sport >> 8);
-        b[21] = (byte) sport;
-        b[22] = (byte) (dport >> 8);
-        b[23] = (byte) dport;
-        b[25] = 8;
-        Checksums.fixChecksums(b);
-        return b;
+        return dev.palisade.core.packet.PacketBuilder.udp4(src, dst, sport, dport);
     }
 
     @Setup

@@ -190,6 +190,10 @@ public final class ReplayCommand implements Callable<Integer> {
                 number, pk[0], by[0], pk[1], by[1], notIp);
         out.printf("states created: %d, current: %d; replies (return-rst/icmp): %d%n", created, ev.states().size(), returned);
         out.printf("malformed: %d%s%n", decode.malformed(), decode.malformed() == 0 ? "" : " " + decode.byClass());
+        if (ev.states().stateLimitHits() + ev.srcLimitHits() > 0) {
+            out.printf("limits: state-limit %d, src-limit %d; source nodes: %d%n", ev.states().stateLimitHits(),
+                    ev.srcLimitHits(), ev.sourceNodes());
+        }
         out.println();
         out.println("# pfctl -s labels");
         out.print(ev.showLabels());

@@ -134,4 +134,21 @@ class ReplayCommandTest {
         assertEquals(0, r.code(), r.err());
         assertFalse(r.err().contains("warning"), r.err());
     }
+
+    @Test
+    void sourceLimitsRefuseStatesAndTheSummarySaysHowMany(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("pf.conf"), host = dir.resolve("host.profile"), cap = dir.resolve("q.pcap");
+        Files.writeString(conf, "block all\npass in on eth0 proto udp to port 53 keep state (max-src-states 2)\n");
+        Files.writeString(host, "interface eth0 192.0.2.1/24\n");
+        int client = 0xcb007105, server = 0xc0000201; // 203.0.113.5 -> 192.0.2.1
+        try (PcapWriter w = PcapWriter.create(cap, LinkType.RAW)) {
+            for (int i = 0; i < 3; i++) w.write(1_000_000_000L * (i + 1), dev.palisade.core.packet.PacketBuilder.udp4(client, server, 5000 + i, 53));
+        }
+        Run r = run("replay", "-v", "-f", conf.toString(), "--host-profile", host.toString(), "-i", "eth0", "--dir", "in",
+                cap.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("packets: 3 total, 2 passed"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("3 block") && l.contains("(src-limit)")), r.out());
+        assertTrue(r.out().contains("limits: state-limit 0, src-limit 1; source nodes: 1"), r.out());
+    }
 }

@@ -51,8 +51,14 @@ import java.util.random.RandomGenerator;
  *   routing table; the answer is "unknown", and an unknown address test never matches
  *   (negated or not).
  * <li>A stateful pass creates a state ({@link StateTable#create}); at the state or rule
- *   limit the packet is dropped. max-src-conn / max-src-conn-rate count a source's
- *   connections when their handshake completes (pf_src_connlimit); beyond the limit the
+ *   limit the packet is dropped. A rule with {@code source-track} or any {@code max-src-*}
+ *   option counts its states on a source node (one per source address, shared by every
+ *   such rule unless {@code source-track rule}, as pf): {@code max-src-nodes} caps the
+ *   nodes a rule made, {@code max-src-states} the states of one node (pf reason
+ *   src-limit); a node goes when its last state does ({@code src.track} seconds later when
+ *   that timeout is set). max-src-conn / max-src-conn-rate count a source's
+ *   connections when their handshake completes (pf_src_connlimit), and a counted
+ *   connection is counted down when its state goes; beyond the limit the
  *   source goes into the overload table ({@link Origin.Overload}), its states are flushed
  *   as asked, and the packet is dropped.
  * <li>{@code block return}: a RST for TCP, an ICMP unreachable for others, built with
@@ -70,9 +76,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>XXX not modelled: anchors (an anchor rule never matches), NAT/rdr/af-to, route-to,
  * divert (a divert rule passes; the divert itself is the kernel's), os fingerprints,
- * {@code received-on}, {@code prio}, rtable, source-tracking node limits
- * ({@code max-src-nodes}, {@code max-src-states}); a source's connection count never
- * decreases except by a flush.
+ * {@code received-on}, {@code prio}, rtable.
  *
  * <p>Not thread safe: one evaluator per thread, as its state table.
  */
@@ -94,10 +98,13 @@ public final class Evaluator {
     private final StateOptions[] stateOptions;
     private final int[][] skip;
     private final boolean[] expired;
+    private long srcLimitHits;
     private final Map<String, Integer> ifIndex = new HashMap<>();
     private final BitSet connCounted = new BitSet();
     private final Map<SrcKey, SrcNode> srcNodes = new HashMap<>();
-    private final boolean[] srcTrack; // rule has max-src-conn or max-src-conn-rate
+    private final boolean[] srcTrack; // rule tracks sources: source-track or any max-src-* option
+    private final int[] ruleSrcNodes; // source nodes each rule created that are still there
+    private SrcNode[] nodeOf = new SrcNode[0]; // by state id: the source node the state counts on
 
     // the interface of the previous packet (replay gives the same String instance again and again)
     private String lastIfname;
@@ -139,6 +146,8 @@ public final class Evaluator {
         dst = new AddrTest[n];
         stateOptions = new StateOptions[n];
         srcTrack = new boolean[n];
+        ruleSrcNodes = new int[n];
+        boolean anyTrack = false;
         for (int i = 0; i < n; i++) {
             FilterRule r = rules.get(i);
             if (r.number() != i) {
@@ -147,12 +156,15 @@ public final class Evaluator {
             src[i] = AddrTest.compile(r.src(), host);
             dst[i] = AddrTest.compile(r.dst(), host);
             var so = r.stateOptions();
-            srcTrack[i] = so.maxSrcConn() != 0 || so.maxSrcConnRate() != 0;
+            srcTrack[i] = so.maxSrcConn() != 0 || so.maxSrcConnRate() != 0 || so.maxSrcNodes() != 0
+                    || so.maxSrcStates() != 0 || so.sourceTrack() != dev.palisade.core.lang.StateOptions.SourceTrack.NONE;
+            anyTrack |= srcTrack[i];
             stateOptions[i] = new StateOptions(i, r.state() == FilterRule.StateType.MODULATE, so.sloppy(),
                     (int) Math.min(Integer.MAX_VALUE, so.max()), so.ifBound() || ruleset.options().stateIfBound() && !so.floating(),
                     so.timeouts().isEmpty() ? null : ruleTimeouts(states.timeouts(), so.timeouts()));
         }
         skip = SkipSteps.compute(rules);
+        if (anyTrack) states.onRemove(this::stateRemoved);
         expired = new boolean[n];
         evaluations = new long[n];
         pktsIn = new long[n];
@@ -226,10 +238,6 @@ public final class Evaluator {
             }
             if (r.os() != null || r.receivedOn() != null || r.prio() >= 0) {
                 gaps.putIfAbsent("os", "os/received-on/prio never match: " + at);
-            }
-            var so = r.stateOptions();
-            if (so.maxSrcNodes() != 0 || so.maxSrcStates() != 0) {
-                gaps.putIfAbsent("srcnodes", "max-src-nodes/max-src-states are not enforced: " + at);
             }
         }
         return List.copyOf(gaps.values());
@@ -380,12 +388,19 @@ public final class Evaluator {
             return set(false, Decision.Reason.RULE, decided, -1, false, tag, log, reply(r, p));
         }
         if (r.state() != FilterRule.StateType.NONE) {
+            SrcNode sn = null;
+            if (srcTrack[decided]) {
+                sn = srcNodeFor(decided, p);
+                if (sn == null) return set(false, Decision.Reason.SRC_LIMIT, decided, -1, false, tag, log, null);
+            }
             int id = states.create(p, m.in(), ifi, stateOptions[decided]);
             if (id >= 0) {
                 statesTotal[decided]++;
                 connCounted.clear(id);
+                if (sn != null) attach(id, sn);
                 return set(true, Decision.Reason.RULE, decided, id, true, tag, log, null);
             }
+            if (sn != null && sn.states == 0) dropNode(sn); // made for a state the table refused
             if (id == StateTable.CREATE_LIMIT || id == StateTable.CREATE_RULE_LIMIT || id == StateTable.CREATE_EXISTS) {
                 return set(false, Decision.Reason.STATE_LIMIT, decided, -1, false, tag, log, null);
             }
@@ -497,9 +512,96 @@ public final class Evaluator {
         return AddrTest.dynamic(d, host);
     }
 
+    /** pf's source node: one per source address (per rule with {@code source-track rule}). */
     private static final class SrcNode {
+        final SrcKey key;
+        final int creator; // the rule that made it: its max-src-nodes counts it
+        int states;
         long conn;
         long rateCount, rateLast;
+        long expires; // with no states left: removed at this time (src.track after the last state)
+
+        SrcNode(SrcKey key, int creator) {
+            this.key = key;
+            this.creator = creator;
+        }
+    }
+
+    /**
+     * pf_insert_src_node and the max-src-states test of pf_create_state: the
+     * source node the new state of rule {@code r} will count on, made if
+     * needed; null when {@code max-src-nodes} or {@code max-src-states}
+     * refuses the state (pf reason src-limit).
+     */
+    private SrcNode srcNodeFor(int r, Packet p) {
+        var so = rules.get(r).stateOptions();
+        boolean perRule = so.sourceTrack() == dev.palisade.core.lang.StateOptions.SourceTrack.RULE;
+        SrcKey k = new SrcKey(perRule ? r : -1, p.src());
+        long now = clock.millis();
+        SrcNode sn = srcNodes.get(k);
+        if (sn != null && sn.states == 0 && now >= sn.expires) {
+            dropNode(sn);
+            sn = null;
+        }
+        if (sn == null) {
+            if (so.maxSrcNodes() != 0 && ruleSrcNodes[r] >= so.maxSrcNodes()) {
+                dropExpiredNodes(now);
+                if (ruleSrcNodes[r] >= so.maxSrcNodes()) {
+                    srcLimitHits++;
+                    return null;
+                }
+            }
+            sn = new SrcNode(k, r);
+            srcNodes.put(k, sn);
+            ruleSrcNodes[r]++;
+        }
+        if (so.maxSrcStates() != 0 && sn.states >= so.maxSrcStates()) {
+            srcLimitHits++;
+            return null;
+        }
+        return sn;
+    }
+
+    private void attach(int id, SrcNode sn) {
+        if (id >= nodeOf.length) nodeOf = java.util.Arrays.copyOf(nodeOf, Math.max(id + 1, nodeOf.length * 2));
+        nodeOf[id] = sn;
+        sn.states++;
+    }
+
+    /** pf_src_tree_remove_state: the state's source node counts it (and its connection) down. */
+    private void stateRemoved(int id) {
+        SrcNode sn = id < nodeOf.length ? nodeOf[id] : null;
+        if (sn == null) return;
+        nodeOf[id] = null;
+        if (connCounted.get(id)) {
+            sn.conn--;
+            connCounted.clear(id);
+        }
+        if (--sn.states == 0) {
+            int keep = states.timeouts().get(dev.palisade.core.state.Timeout.SRC_TRACK);
+            if (keep == 0) dropNode(sn);
+            else sn.expires = clock.millis() + keep * 1000L;
+        }
+    }
+
+    private void dropNode(SrcNode sn) {
+        if (srcNodes.remove(sn.key, sn)) ruleSrcNodes[sn.creator]--;
+    }
+
+    private void dropExpiredNodes(long now) {
+        List<SrcNode> gone = new ArrayList<>();
+        for (SrcNode sn : srcNodes.values()) if (sn.states == 0 && now >= sn.expires) gone.add(sn);
+        gone.forEach(this::dropNode);
+    }
+
+    /** Source nodes now held (pfctl -s Sources would list them). */
+    public int sourceNodes() {
+        return srcNodes.size();
+    }
+
+    /** States refused by max-src-nodes or max-src-states (pf's src-limit counter). */
+    public long srcLimitHits() {
+        return srcLimitHits;
     }
 
     /** pf_src_connlimit at the handshake's end: false when the packet must be dropped. */
@@ -509,9 +611,10 @@ public final class Evaluator {
         if (so.maxSrcConn() == 0 && so.maxSrcConnRate() == 0) return true;
         if (connCounted.get(id)) return true;
         if (states.peerState(id, 0) < TcpStates.ESTABLISHED || states.peerState(id, 1) < TcpStates.ESTABLISHED) return true;
+        SrcNode sn = id < nodeOf.length ? nodeOf[id] : null;
+        if (sn == null) return true;
         connCounted.set(id);
-        IpAddress source = states.entry(id).src();
-        SrcNode sn = srcNodes.computeIfAbsent(new SrcKey(r, source), k -> new SrcNode());
+        IpAddress source = sn.key.src();
         sn.conn++;
         long now = clock.millis();
         boolean bad = so.maxSrcConn() != 0 && sn.conn > so.maxSrcConn();

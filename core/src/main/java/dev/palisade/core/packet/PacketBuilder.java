@@ -34,6 +34,30 @@ public final class PacketBuilder {
     /** Default TTL / hop limit of generated packets. */
     public static final int DEFAULT_TTL = 64;
 
+    /**
+     * An IPv4 UDP datagram with an empty payload from {@code src:sport} to
+     * {@code dst:dport} (addresses as ints, TTL 64), checksums set: what the
+     * tests and the benchmarks feed the evaluator.
+     */
+    public static byte[] udp4(int src, int dst, int sport, int dport) {
+        byte[] b = new byte[28];
+        b[0] = 0x45;
+        b[3] = 28;
+        b[8] = DEFAULT_TTL;
+        b[9] = 17;
+        for (int j = 0; j < 4; j++) {
+            b[12 + j] = (byte) (src >>> (24 - 8 * j));
+            b[16 + j] = (byte) (dst >>> (24 - 8 * j));
+        }
+        b[20] = (byte) (sport >> 8);
+        b[21] = (byte) sport;
+        b[22] = (byte) (dport >> 8);
+        b[23] = (byte) dport;
+        b[25] = 8;
+        Checksums.fixChecksums(b);
+        return b;
+    }
+
     /** True when pf would answer {@code p} with a RST: TCP, transport decoded, not itself a RST. */
     public static boolean canReturnRst(Packet p) {
         return p.ok() && p.proto() == Packet.PROTO_TCP && p.hasTransport() && p.tcpHeaderLength() >= 20

@@ -72,12 +72,17 @@ import java.util.random.RandomGenerator;
  * <p>Not thread safe: one table per evaluating thread, as pf's per-CPU
  * processing is serialised on its table lock.
  *
- * <p>XXX not modelled: synproxy, source tracking (max-src-*, overload), NAT
+ * <p>Source tracking (max-src-*, overload) is the evaluator's: it hears every
+ * removal through {@link #onRemove}.
+ *
+ * <p>XXX not modelled: synproxy, NAT
  * (one key per state, never a wire/stack pair), rule-specific adaptive counts (the global
  * count is used), fragments (no reassembly: a
  * non-first fragment never matches a state).
  */
 public final class StateTable {
+
+    private IntConsumer removeListener;
     /** Widest acknowledgement skew accepted (pf: 0xffff + 1500). */
     public static final int MAXACKWINDOW = 0xffff + 1500;
     /** pf's default {@code set limit states}. */
@@ -841,11 +846,22 @@ public final class StateTable {
         return last + timeoutMs;
     }
 
+    /**
+     * Calls {@code listener} with the id of every state about to be removed
+     * (expiry, purge, flush, a reused key, {@link #remove}), while its entry
+     * can still be read: the evaluator's source nodes count states down with
+     * it. One listener; null removes it.
+     */
+    public void onRemove(IntConsumer listener) {
+        this.removeListener = listener;
+    }
+
     /** Removes state {@code id}. */
     public void remove(int id) {
         if (!live(id)) {
             throw new IllegalArgumentException("no live state with id " + id);
         }
+        if (removeListener != null) removeListener.accept(id);
         indexRemove(id);
         ruleStates[rule(id)]--;
         setMeta(id, 0);

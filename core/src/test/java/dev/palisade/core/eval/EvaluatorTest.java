@@ -187,6 +187,79 @@ class EvaluatorTest {
     }
 
     @Test
+    void maxSrcStatesCapsTheStatesOfOneSource() {
+        EvalFixture f = new EvalFixture("block all\npass in proto udp to port 53 keep state (max-src-states 2)\n");
+        assertTrue(f.in("eth0", udp4("203.0.113.5", "192.0.2.1", 5000, 53)).stateCreated());
+        assertTrue(f.in("eth0", udp4("203.0.113.5", "192.0.2.1", 5001, 53)).stateCreated());
+        Decision d = f.in("eth0", udp4("203.0.113.5", "192.0.2.1", 5002, 53));
+        assertFalse(d.pass(), "a third state of the same source: " + d);
+        assertEquals(Decision.Reason.SRC_LIMIT, d.reason());
+        assertEquals(1, f.eval.srcLimitHits());
+        assertTrue(f.in("eth0", udp4("203.0.113.6", "192.0.2.1", 5002, 53)).stateCreated(), "another source has its own count");
+        assertEquals(Decision.Reason.STATE, f.in("eth0", udp4("203.0.113.5", "192.0.2.1", 5000, 53)).reason(),
+                "the source's existing states still pass");
+        // one of its states goes: the source may make another
+        f.eval.states().remove(f.in("eth0", udp4("203.0.113.5", "192.0.2.1", 5001, 53)).state());
+        assertTrue(f.in("eth0", udp4("203.0.113.5", "192.0.2.1", 5003, 53)).stateCreated(), "counted down on removal");
+    }
+
+    @Test
+    void maxSrcNodesCapsTheSourcesOfARuleAndANodeGoesWithItsLastState() {
+        EvalFixture f = new EvalFixture("block all\npass in proto udp to port 53 keep state (max-src-nodes 2)\n");
+        assertTrue(f.in("eth0", udp4("203.0.113.1", "192.0.2.1", 5000, 53)).stateCreated());
+        assertTrue(f.in("eth0", udp4("203.0.113.1", "192.0.2.1", 5001, 53)).stateCreated(), "a known source is no new node");
+        assertTrue(f.in("eth0", udp4("203.0.113.2", "192.0.2.1", 5000, 53)).stateCreated());
+        assertEquals(2, f.eval.sourceNodes());
+        Decision d = f.in("eth0", udp4("203.0.113.3", "192.0.2.1", 5000, 53));
+        assertEquals(Decision.Reason.SRC_LIMIT, d.reason(), "a third source: " + d);
+        // 203.0.113.2's only state expires (udp.first 60 s): its node goes with it; 203.0.113.1's states
+        // are refreshed at 50 s (then udp.single 30 s, as pf)
+        f.now += 50_000;
+        assertEquals(Decision.Reason.STATE, f.in("eth0", udp4("203.0.113.1", "192.0.2.1", 5000, 53)).reason());
+        assertEquals(Decision.Reason.STATE, f.in("eth0", udp4("203.0.113.1", "192.0.2.1", 5001, 53)).reason());
+        f.now += 15_000;
+        f.eval.states().purge(16);
+        assertEquals(2, f.eval.states().size());
+        assertEquals(1, f.eval.sourceNodes(), "the expired state took its node along");
+        assertTrue(f.in("eth0", udp4("203.0.113.3", "192.0.2.1", 5000, 53)).stateCreated(), "room for a new source");
+    }
+
+    @Test
+    void srcTrackTimeoutKeepsTheNodeAfterItsLastState() {
+        EvalFixture f = new EvalFixture("set timeout src.track 10\nblock all\n"
+                + "pass in proto udp to port 53 keep state (max-src-nodes 1)\n");
+        int id = f.in("eth0", udp4("203.0.113.1", "192.0.2.1", 5000, 53)).state();
+        f.eval.states().remove(id);
+        assertEquals(1, f.eval.sourceNodes(), "kept src.track seconds");
+        assertEquals(Decision.Reason.SRC_LIMIT, f.in("eth0", udp4("203.0.113.2", "192.0.2.1", 5000, 53)).reason());
+        f.now += 10_000;
+        assertTrue(f.in("eth0", udp4("203.0.113.2", "192.0.2.1", 5000, 53)).stateCreated(), "the node expired");
+    }
+
+    @Test
+    void sourceNodesAreSharedByRulesUnlessSourceTrackRule() {
+        String shared = "block all\npass in proto udp to port 53 keep state (max-src-states 1)\n"
+                + "pass in proto udp to port 123 keep state (max-src-states 1)\n";
+        EvalFixture f = new EvalFixture(shared);
+        assertTrue(f.in("eth0", udp4("203.0.113.1", "192.0.2.1", 5000, 53)).stateCreated());
+        assertEquals(Decision.Reason.SRC_LIMIT, f.in("eth0", udp4("203.0.113.1", "192.0.2.1", 5000, 123)).reason(),
+                "without source-track rule one node per source counts the states of both rules (pf)");
+        EvalFixture g = new EvalFixture(shared.replace("max-src-states 1)", "source-track rule, max-src-states 1)"));
+        assertTrue(g.in("eth0", udp4("203.0.113.1", "192.0.2.1", 5000, 53)).stateCreated());
+        assertTrue(g.in("eth0", udp4("203.0.113.1", "192.0.2.1", 5000, 123)).stateCreated(), "source-track rule: a node per rule");
+    }
+
+    @Test
+    void aClosedConnectionNoLongerCountsForMaxSrcConn() {
+        EvalFixture f = new EvalFixture("pass in proto tcp to port 22 keep state (max-src-conn 1)\npass out all\n");
+        Decision first = connect(f, 40001);
+        assertTrue(first.pass());
+        assertEquals(Decision.Reason.SRC_LIMIT, connect(f, 40002).reason(), "two at once exceed max-src-conn 1");
+        f.eval.states().remove(first.state());
+        assertTrue(connect(f, 40003).pass(), "the first connection's state is gone: one connection again");
+    }
+
+    @Test
     void setTimeoutReachesTheStateTable() {
         EvalFixture f = new EvalFixture("set timeout udp.first 5\nblock all\npass out proto udp\n");
         assertEquals(5, f.eval.states().timeouts().get(dev.palisade.core.state.Timeout.UDP_FIRST));
