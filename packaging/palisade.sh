@@ -13,4 +13,5 @@ else
     for h in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -r); do h=${h%/}; if ok "$h"; then home=$h; break; fi; done
 fi
 [ -n "$home" ] || { echo "palisade: no JDK 25 or newer found (JAVA_HOME, PATH, /usr/lib/jvm)" >&2; exit 1; }
-exec "$home/bin/java" --enable-native-access=ALL-UNNAMED ${PALISADE_JAVA_OPTS:-} -jar "$jar" "$@"
+case "${1:-}" in pfctl|why|pftabled-client) client_opts="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC" ;; *) client_opts= ;; esac
+exec "$home/bin/java" --enable-native-access=ALL-UNNAMED $client_opts ${PALISADE_JAVA_OPTS:-} -jar "$jar" "$@"

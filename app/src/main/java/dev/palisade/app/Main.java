@@ -36,7 +36,11 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        cl.setOut(dev.palisade.app.control.StdoutWriter.open());
+        int rc = cl.execute(args);
+        cl.getOut().flush();
+        System.exit(rc);
     }
 
     static final class Version implements CommandLine.IVersionProvider {
