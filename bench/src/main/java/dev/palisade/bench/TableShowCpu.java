@@ -1,23 +1,18 @@
 package dev.palisade.bench;
 
+import dev.palisade.core.table.ShowLines;
 import dev.palisade.core.table.TableSet;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The daemon's side of {@code -T show} of a 1M-entry table ({@link TableData}'s
  * mix): chunks of 4096 entries formatted under no lock here (palisaded holds
- * its read lock per chunk), written as control-protocol lines ({@code "1 "}
- * prefix) to a discarding stream, timed in thread CPU time and wall time.
+ * its read lock per chunk) as control-protocol lines ({@code "1 "} prefix) in
+ * ASCII bytes, as palisaded writes them to its socket, to a discarding stream, timed in thread CPU time and wall time.
  * Run: {@code java -Xmx1g -cp bench/target/benchmarks.jar dev.palisade.bench.TableShowCpu}.
  */
 public final class TableShowCpu {
@@ -40,24 +35,17 @@ public final class TableShowCpu {
             }
         };
         for (int round = 0; round < 4; round++) {
-            Writer w = new BufferedWriter(new OutputStreamWriter(sink, StandardCharsets.UTF_8), 1 << 16);
             long lines = 0;
             long c0 = tm.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             TableSet.ShowCursor cur = new TableSet.ShowCursor();
-            List<String> out = new ArrayList<>(4096);
+            ShowLines out = new ShowLines(new byte[] {'1', ' '});
             while (!cur.done()) {
-                out.clear();
-                set.showChunk("t", 0, cur, 4096, out::add, e -> { throw new IllegalStateException(e); });
-                for (String l : out) {
-                    w.write('1');
-                    w.write(' ');
-                    w.write(l);
-                    w.write('\n');
-                }
-                lines += out.size();
+                out.reset();
+                set.showChunk("t", cur, 4096, out, e -> { throw new IllegalStateException(e); });
+                sink.write(out.array(), 0, out.length());
+                lines += out.lines();
             }
-            w.flush();
             long c1 = tm.getCurrentThreadCpuTime();
             long t1 = System.nanoTime();
             if (lines != set.table("t").size()) throw new UncheckedIOException(new IOException("showed " + lines + " of " + set.table("t").size()));

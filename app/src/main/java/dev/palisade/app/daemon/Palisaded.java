@@ -7,6 +7,7 @@ import dev.palisade.core.table.Allowlist;
 import dev.palisade.core.table.CommandResult;
 import dev.palisade.core.table.Origin;
 import dev.palisade.core.table.TableCommand;
+import dev.palisade.core.table.ShowLines;
 import dev.palisade.core.table.TableSet;
 import dev.palisade.services.store.DurableTables;
 import dev.palisade.services.store.TableStore;
@@ -299,7 +300,7 @@ public final class Palisaded implements AutoCloseable {
             }
             int rc;
             try {
-                rc = handle(req, who, w);
+                rc = handle(req, who, w, c);
             } catch (IllegalArgumentException e) {
                 line(w, '2', "pfctl: " + e.getMessage());
                 rc = 1;
@@ -328,7 +329,7 @@ public final class Palisaded implements AutoCloseable {
         }
     }
 
-    private int handle(ControlRequest req, String who, Writer w) throws IOException {
+    private int handle(ControlRequest req, String who, Writer w, SocketChannel c) throws IOException {
         switch (req.command()) {
             case "ping" -> {
                 line(w, '1', "palisaded " + ProcessHandle.current().pid());
@@ -356,13 +357,25 @@ public final class Palisaded implements AutoCloseable {
                 if (op == TableCommand.Op.SHOW) {
                     // chunks of 4096 entries under the read lock, written without it: a slow reader holds up no change
                     TableSet.ShowCursor cur = new TableSet.ShowCursor();
-                    List<String> out = new ArrayList<>(4096);
                     List<String> err = new ArrayList<>(1);
                     int rc = 0;
-                    while (!cur.done()) {
-                        out.clear();
-                        rc = tables.read(s -> s.showChunk(req.table(), req.verbose(), cur, 4096, out::add, err::add));
-                        for (String l : out) line(w, '1', l);
+                    if (req.verbose() == 0) {
+                        // the lines as protocol bytes, one socket write per chunk (no String per line)
+                        w.flush();
+                        ShowLines out = new ShowLines(new byte[] {'1', ' '});
+                        java.io.OutputStream raw = Channels.newOutputStream(c);
+                        while (!cur.done()) {
+                            out.reset();
+                            rc = tables.read(s -> s.showChunk(req.table(), cur, 4096, out, err::add));
+                            raw.write(out.array(), 0, out.length());
+                        }
+                    } else {
+                        List<String> out = new ArrayList<>(4096);
+                        while (!cur.done()) {
+                            out.clear();
+                            rc = tables.read(s -> s.showChunk(req.table(), req.verbose(), cur, 4096, out::add, err::add));
+                            for (String l : out) line(w, '1', l);
+                        }
                     }
                     for (String l : err) line(w, '2', l);
                     return rc;

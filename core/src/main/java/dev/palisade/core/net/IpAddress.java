@@ -235,34 +235,72 @@ public record IpAddress(boolean v6, long hi, long lo) implements Comparable<IpAd
 
     @Override
     public String toString() {
-        if (!v6) return v4ToString((int) lo);
-        int[] g = new int[8];
-        for (int i = 0; i < 4; i++) {
-            g[i] = (int) (hi >>> (48 - 16 * i)) & 0xffff;
-            g[4 + i] = (int) (lo >>> (48 - 16 * i)) & 0xffff;
+        byte[] b = new byte[MAX_TEXT];
+        int n = format(v6, hi, lo, b, 0);
+        return new String(b, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    /** The longest text {@link #format} writes: a full IPv6 address, 39 bytes. */
+    public static final int MAX_TEXT = 39;
+
+    /**
+     * Writes the address as ASCII into {@code dst} at {@code off} (dotted quad, or RFC 5952:
+     * lower case, no leading zeros, the longest run of two or more zero groups as {@code ::},
+     * the first of equal runs); returns the offset after it. For IPv4, {@code lo} holds the
+     * address in its low 32 bits. At most {@link #MAX_TEXT} bytes.
+     */
+    public static int format(boolean v6, long hi, long lo, byte[] dst, int off) {
+        if (!v6) {
+            int a = (int) lo;
+            for (int shift = 24; shift >= 0; shift -= 8) {
+                off = decimal3((a >>> shift) & 0xff, dst, off);
+                if (shift > 0) dst[off++] = '.';
+            }
+            return off;
         }
         int bestStart = -1, bestLen = 1;
         for (int i = 0; i < 8; ) {
-            if (g[i] != 0) { i++; continue; }
+            if (group(hi, lo, i) != 0) { i++; continue; }
             int j = i;
-            while (j < 8 && g[j] == 0) j++;
+            while (j < 8 && group(hi, lo, j) == 0) j++;
             if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
             i = j;
         }
-        StringBuilder sb = new StringBuilder(39);
+        int start = off;
         for (int i = 0; i < 8; i++) {
             if (i == bestStart) {
-                sb.append("::");
+                dst[off++] = ':';
+                dst[off++] = ':';
                 i += bestLen - 1;
                 continue;
             }
-            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') sb.append(':');
-            sb.append(Integer.toHexString(g[i]));
+            if (off > start && dst[off - 1] != ':') dst[off++] = ':';
+            int g = group(hi, lo, i);
+            boolean any = false;
+            for (int shift = 12; shift >= 0; shift -= 4) {
+                int d = (g >>> shift) & 0xf;
+                if (d == 0 && !any && shift > 0) continue;
+                any = true;
+                dst[off++] = (byte) (d < 10 ? '0' + d : 'a' + d - 10);
+            }
         }
-        return sb.toString();
+        return off;
+    }
+
+    private static int group(long hi, long lo, int i) {
+        return (int) ((i < 4 ? hi : lo) >>> (48 - 16 * (i & 3))) & 0xffff;
+    }
+
+    /** Writes {@code v} (0 to 999) in decimal, ASCII; returns the offset after it. */
+    public static int decimal3(int v, byte[] dst, int off) {
+        if (v >= 100) dst[off++] = (byte) ('0' + v / 100);
+        if (v >= 10) dst[off++] = (byte) ('0' + v / 10 % 10);
+        dst[off++] = (byte) ('0' + v % 10);
+        return off;
     }
 
     public static String v4ToString(int a) {
-        return ((a >>> 24) & 0xff) + "." + ((a >>> 16) & 0xff) + "." + ((a >>> 8) & 0xff) + "." + (a & 0xff);
+        byte[] b = new byte[15];
+        return new String(b, 0, format(false, 0, a, b, 0), java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 }

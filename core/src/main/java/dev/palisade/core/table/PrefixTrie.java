@@ -301,13 +301,20 @@ final class PrefixTrie {
 
     /** Appends the node's prefix as pfctl prints it (address, /len unless a host) to {@code sb}. */
     void appendPrefix(StringBuilder sb, Node n) {
-        if (width == 32) {
-            int a = (int) (n.hi >>> 32);
-            sb.append((a >>> 24) & 0xff).append('.').append((a >>> 16) & 0xff).append('.')
-                    .append((a >>> 8) & 0xff).append('.').append(a & 0xff);
-        } else {
-            sb.append(IpAddress.ofV6(n.hi, n.lo));
+        byte[] b = new byte[PREFIX_TEXT];
+        sb.append(new String(b, 0, appendPrefix(b, 0, n), java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+
+    /** The longest text {@link #appendPrefix(byte[], int, Node)} writes: an IPv6 address and /NNN. */
+    static final int PREFIX_TEXT = IpAddress.MAX_TEXT + 4;
+
+    /** Writes the node's prefix as pfctl prints it, in ASCII, at {@code off}; returns the offset after it. */
+    int appendPrefix(byte[] dst, int off, Node n) {
+        off = width == 32 ? IpAddress.format(false, 0, n.hi >>> 32, dst, off) : IpAddress.format(true, n.hi, n.lo, dst, off);
+        if (n.len != width) {
+            dst[off++] = '/';
+            off = IpAddress.decimal3(n.len, dst, off);
         }
-        if (n.len != width) sb.append('/').append(n.len);
+        return off;
     }
 }

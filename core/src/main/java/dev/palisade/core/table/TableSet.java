@@ -692,6 +692,28 @@ public final class TableSet implements Tables {
      * vanishes between chunks ends the show.
      */
     public int showChunk(String table, int verbose, ShowCursor cursor, int max, Consumer<String> out, Consumer<String> err) {
+        StringBuilder sb = new StringBuilder(64);
+        return walkChunk(table, cursor, max, (trie, n) -> showNode(trie, n, verbose, sb, out), err);
+    }
+
+    /**
+     * {@link #showChunk} without {@code -v}, as ASCII bytes: each line as
+     * {@link #show} prints it, after {@code out}'s prefix and before a newline,
+     * appended to {@code out} (no String per line; the daemon's socket path).
+     */
+    public int showChunk(String table, ShowCursor cursor, int max, ShowLines out, Consumer<String> err) {
+        return walkChunk(table, cursor, max, (trie, n) -> {
+            byte[] b = out.lineSpace(3 + PrefixTrie.PREFIX_TEXT);
+            int off = out.lineStart();
+            b[off++] = ' ';
+            b[off++] = ' ';
+            b[off++] = (byte) (n.negated ? '!' : ' ');
+            out.lineEnd(trie.appendPrefix(b, off, n));
+        }, err);
+    }
+
+    private int walkChunk(String table, ShowCursor cursor, int max,
+                          java.util.function.BiConsumer<PrefixTrie, PrefixTrie.Node> visit, Consumer<String> err) {
         if (max < 1) throw new IllegalArgumentException("chunk size must be at least 1, got " + max);
         AddressTable t = tables.get(table);
         if (t == null) {
@@ -701,11 +723,10 @@ public final class TableSet implements Tables {
             return 1;
         }
         int[] left = {max};
-        StringBuilder sb = new StringBuilder(64);
         for (int fam = cursor.v6 ? 1 : 0; fam < 2; fam++) {
             PrefixTrie trie = fam == 0 ? t.v4 : t.v6;
             trie.forEachAfter(cursor.hi, cursor.lo, cursor.len, n -> {
-                showNode(trie, n, verbose, sb, out);
+                visit.accept(trie, n);
                 cursor.hi = n.hi;
                 cursor.lo = n.lo;
                 cursor.len = n.len;

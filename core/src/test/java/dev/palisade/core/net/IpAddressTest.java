@@ -82,4 +82,23 @@ class IpAddressTest {
         assertFalse(IpPrefix.parse("10/8").contains(IpAddress.parse("::a00:1")));
         assertEquals("10.255.255.255", IpPrefix.parse("10/8").last().toString());
     }
+
+    @Test
+    void randomAddressesPrintCanonicallyAndParseBack() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int i = 0; i < 20_000; i++) {
+            long hi = 0, lo = 0;
+            for (int g = 0; g < 8; g++) {
+                long v = r.nextInt(3) == 0 ? r.nextInt(1 << 16) : r.nextInt(4) == 0 ? r.nextInt(16) : 0;
+                if (g < 4) hi = hi << 16 | v; else lo = lo << 16 | v;
+            }
+            IpAddress a = IpAddress.ofV6(hi, lo);
+            String t = a.toString();
+            assertEquals(a, IpAddress.parse(t), t);
+            assertTrue(t.indexOf("::") == t.lastIndexOf("::") && !t.contains(":::"), t);
+            assertTrue(t.matches("[0-9a-f:]+") && !t.matches(".*(^|:)0[0-9a-f].*"), "lower case, no leading zeros: " + t);
+            int v4 = r.nextInt();
+            assertEquals(IpAddress.ofV4(v4), IpAddress.parse(IpAddress.v4ToString(v4)));
+        }
+    }
 }

@@ -59,6 +59,30 @@ class ShowChunkTest {
     }
 
     @Test
+    void theByteLinesAreTheTextLinesBehindTheirPrefix() {
+        TableSet set = filled(4);
+        set.table("t").put(IpPrefix.parse("::/0"), false, 1, 0, new Origin.Manual("t"));
+        set.table("t").put(IpPrefix.parse("0.0.0.0/0"), true, 1, 0, new Origin.Manual("t"));
+        set.table("t").put(IpPrefix.parse("2001:db8:0:1:0:0:0:1/128"), false, 1, 0, new Origin.Manual("t"));
+        StringBuilder want = new StringBuilder();
+        set.show("t", 0, l -> want.append("1 ").append(l).append('\n'), e -> { throw new AssertionError(e); });
+        for (int chunk : new int[] {1, 7, 4096}) {
+            StringBuilder got = new StringBuilder();
+            ShowLines out = new ShowLines(new byte[] {'1', ' '});
+            TableSet.ShowCursor c = new TableSet.ShowCursor();
+            int lines = 0;
+            while (!c.done()) {
+                out.reset();
+                assertEquals(0, set.showChunk("t", c, chunk, out, e -> { throw new AssertionError(e); }));
+                got.append(new String(out.array(), 0, out.length(), java.nio.charset.StandardCharsets.US_ASCII));
+                lines += out.lines();
+            }
+            assertEquals(want.toString(), got.toString(), "chunk size " + chunk);
+            assertEquals(set.table("t").size(), lines);
+        }
+    }
+
+    @Test
     void entriesPresentThroughoutAreShownOnceInOrderDespiteChanges() {
         TableSet set = filled(2);
         List<String> before = new ArrayList<>();
