@@ -69,6 +69,11 @@ import java.util.random.RandomGenerator;
  * table outgrew the caches; one record per state touches two.
  * Freed ids are reused. Nothing is allocated per packet.
  *
+ * <p>A lookup still costs two dependent cache misses once the table outgrows the
+ * caches (index slot, then record). {@link #probeIndex} and {@link #touchRecord}
+ * let a caller with a batch of packets ({@code replay}) take the misses of the
+ * whole batch side by side before it tests the packets in order.
+ *
  * <p>Not thread safe: one table per evaluating thread, as pf's per-CPU
  * processing is serialised on its table lock.
  *
