@@ -73,6 +73,9 @@ public final class Packet {
     int mss, wscale;
     boolean sackPermitted, hasTimestamp;
     long tsVal, tsEcr;
+    // TCP options are parsed on first use: most packets (all but SYNs in the state table) never
+    // ask, and replay decodes millions a second. optFrom..optTo is the option space, 0..0 for none.
+    private int optFrom, optTo;
     int payloadOff = -1, payloadLen;
     int icmpType = -1, icmpCode = -1, icmpId = -1;
     boolean icmpError;
@@ -133,6 +136,7 @@ public final class Packet {
         mss = wscale = -1;
         sackPermitted = hasTimestamp = false;
         tsVal = tsEcr = 0;
+        optFrom = optTo = 0;
         payloadOff = -1;
         payloadLen = 0;
         icmpType = icmpCode = icmpId = -1;
@@ -331,7 +335,8 @@ public final class Packet {
                     }
                     return firstFrag ? Malformed.BAD_FRAGMENT : Malformed.SHORT;
                 }
-                parseTcpOptions(p + 20, p + hl);
+                optFrom = p + 20;
+                optTo = p + hl;
                 payloadOff = p + hl;
                 payloadLen = avail - hl;
                 return Malformed.NONE;
@@ -401,6 +406,15 @@ public final class Packet {
                 payloadLen = avail;
                 return Malformed.NONE;
             }
+        }
+    }
+
+    /** Parses the TCP options once, on the first question about them. */
+    private void options() {
+        if (optTo > optFrom) {
+            int from = optFrom, to = optTo;
+            optFrom = optTo = 0;
+            parseTcpOptions(from, to);
         }
     }
 
@@ -512,13 +526,13 @@ public final class Packet {
     public int window() { return window; }
     public int tcpHeaderLength() { return tcpHeaderLen; }
     /** TCP MSS option, or -1. */
-    public int mss() { return mss; }
+    public int mss() { options(); return mss; }
     /** TCP window scale option shift, or -1 when absent. */
-    public int wscale() { return wscale; }
-    public boolean sackPermitted() { return sackPermitted; }
-    public boolean hasTimestamp() { return hasTimestamp; }
-    public long tsVal() { return tsVal; }
-    public long tsEcr() { return tsEcr; }
+    public int wscale() { options(); return wscale; }
+    public boolean sackPermitted() { options(); return sackPermitted; }
+    public boolean hasTimestamp() { options(); return hasTimestamp; }
+    public long tsVal() { options(); return tsVal; }
+    public long tsEcr() { options(); return tsEcr; }
     /** Offset of the payload (after TCP/UDP/ICMP header) in {@link #buffer()}, or -1. */
     public int payloadOffset() { return payloadOff; }
     /** Bytes of payload (TCP segment data length, UDP data, ICMP body). */

@@ -69,6 +69,11 @@ import java.util.random.RandomGenerator;
  * table outgrew the caches; one record per state touches two.
  * Freed ids are reused. Nothing is allocated per packet.
  *
+ * <p>A lookup still costs two dependent cache misses once the table outgrows the
+ * caches (index slot, then record). {@link #probeIndex} and {@link #touchRecord}
+ * let a caller with a batch of packets ({@code replay}) take the misses of the
+ * whole batch side by side before it tests the packets in order.
+ *
  * <p>Not thread safe: one table per evaluating thread, as pf's per-CPU
  * processing is serialised on its table lock.
  *
@@ -325,6 +330,47 @@ public final class StateTable {
             return find(key, p.srcHi(), p.srcLo(), p.dstHi(), p.dstLo(), prt, ifIndex);
         }
         return find(key, p.dstHi(), p.dstLo(), p.srcHi(), p.srcLo(), (prt << 16) | (prt >>> 16), ifIndex);
+    }
+
+    // ------------------------------------------------------------------ prefetch
+
+    /**
+     * The first half of a software prefetch: computes the hash {@link #test}
+     * would compute for {@code p} and reads its home slot of the index,
+     * returning what it holds (0 for an empty slot). Nothing changes. A caller
+     * that holds a batch of packets calls this for all of them, then
+     * {@link #touchRecord} with the results, then {@link #test} in order: the
+     * cache misses of the batch's lookups then overlap instead of following
+     * each other (a lookup's index miss and record miss are dependent, but
+     * sixteen lookups' misses are not). Purely a hint: the result only says
+     * where to look, and any packet, even one the table cannot hold, is fine.
+     */
+    public int probeIndex(Packet p, boolean in) {
+        if (!p.ok() || p.fragmentOffset() != 0) return 0;
+        int proto = p.proto();
+        int prt;
+        if (proto == Packet.PROTO_TCP || proto == Packet.PROTO_UDP) {
+            if (!p.hasTransport()) return 0;
+            prt = (p.srcPort() << 16) | p.dstPort();
+        } else {
+            prt = 0; // ICMP and others: their first packet creates a state, errors look elsewhere; no hint
+            if (isIcmp(p)) return 0;
+        }
+        int key = keyBits(p);
+        int h = in ? hashOf(p.srcHi(), p.srcLo(), p.dstHi(), p.dstLo(), prt, key)
+                : hashOf(p.dstHi(), p.dstLo(), p.srcHi(), p.srcLo(), (prt << 16) | (prt >>> 16), key);
+        return index[h & mask];
+    }
+
+    /**
+     * The second half of the prefetch: reads both cache lines of the record
+     * an index entry of {@link #probeIndex} names; returns a value to fold
+     * into something the caller keeps (so the reads are not optimised away).
+     */
+    public long touchRecord(int entry) {
+        if (entry <= 0 || entry > nextUnused) return 0;
+        int b = BASE + (entry - 1) * W;
+        return rec[b + F_PORTS_HASH] ^ rec[b + F_PEER];
     }
 
     // ------------------------------------------------------------------ lookup

@@ -40,6 +40,26 @@ class PacketTest {
         assertTrue(Checksums.transportOk(k));
     }
 
+    /** TCP options are parsed on first use: a reused Packet must not keep a previous packet's options. */
+    @Test
+    void reusedPacketForgetsTheOptionsOfTheLast() {
+        Packet k = new Packet();
+        byte[] syn = v4(6, "192.0.2.1", "198.51.100.7", tcp(40000, 80, 1, 0, Packet.TH_SYN, 64240, MSS_WS_SACK_TS, new byte[0]));
+        byte[] ack = v4(6, "192.0.2.1", "198.51.100.7", tcp(40000, 80, 2, 1, Packet.TH_ACK, 64240, new byte[0], new byte[3]));
+        assertEquals(Malformed.NONE, k.decode(syn));
+        assertEquals(Malformed.NONE, k.decode(ack)); // the SYN's options never asked for
+        assertEquals(-1, k.mss());
+        assertEquals(-1, k.wscale());
+        assertFalse(k.sackPermitted());
+        assertFalse(k.hasTimestamp());
+        assertEquals(Malformed.NONE, k.decode(syn));
+        assertEquals(7, k.wscale());
+        assertEquals(1460, k.mss());
+        assertEquals(Malformed.NONE, k.decode(ack)); // asked for this time
+        assertEquals(-1, k.wscale());
+        assertEquals(0, k.tsVal());
+    }
+
     @Test
     void ipv4OptionsAndEthernetPaddingAndPayload() {
         byte[] payload = "hello".getBytes();

@@ -372,8 +372,14 @@ class StateTableTest {
         for (byte[] b : pkts) {
             Packet p = pk(b);
             long k = ((long) (p.srcV4() & 0xff) << 16) | p.srcPort();
+            int slot = t.probeIndex(p, true);
+            long searches = t.searches();
+            t.touchRecord(slot);
+            assertEquals(searches, t.searches(), "a prefetch is no search");
             StateVerdict v = t.test(p, true, 1);
             if (oracle.containsKey(k)) {
+                // linear probing leaves no hole between a key's home slot and its entry
+                assertNotEquals(0, slot, "the home slot of a present key is never empty");
                 assertEquals(PASS, v);
                 assertEquals((int) oracle.get(k), t.lastId());
             } else {
@@ -381,5 +387,23 @@ class StateTableTest {
             }
         }
         assertEquals(oracle.size(), t.size());
+    }
+
+    /** The prefetch hint names the state a lone flow's packets (both directions) will find, and changes nothing. */
+    @Test
+    void prefetchNamesTheStateAndChangesNothing() {
+        Packet syn = pk(t4(C, 40000, S, 80, 1000, 0, SYN, 64000, NO, 0));
+        assertEquals(0, st.probeIndex(syn, true), "empty table");
+        assertEquals(0, st.touchRecord(0));
+        int id = st.create(syn, true, 1, StateOptions.keep(3));
+        Packet reply = pk(t4(S, 80, C, 40000, 5000, 1001, SYN | ACK, 65000, NO, 0));
+        assertEquals(id + 1, st.probeIndex(syn, true));
+        assertEquals(id + 1, st.probeIndex(reply, false));
+        st.touchRecord(id + 1);
+        assertEquals(0, st.touchRecord(id + 2), "past the last record: nothing read");
+        assertEquals(1, st.size());
+        assertEquals(TcpStates.SYN_SENT, st.peerState(id, 0));
+        assertEquals(PASS, st.test(reply, false, 1));
+        assertEquals(0, st.probeIndex(pk(v4(1, C, S, icmp(8, 0, 1, 1, NO))), true), "ICMP: no hint");
     }
 }
