@@ -30,8 +30,8 @@ public interface Enforcer {
     /**
      * Adds {@code address} to the kernel sets of {@code table} now, when the
      * durable add that the caller is about to queue would be accepted (the
-     * same allowlist, const and table checks). Never waits for a lock another
-     * push holds, never recomputes a table: false whenever it did not enforce
+     * same allowlist, const and table checks). Never waits for the kernel
+     * side (its lock is only tried), never recomputes a table: false whenever it did not enforce
      * (busy, refused, no kernel set, already there, a netlink error), and then
      * the durable add's own push puts it there as before.
      *
