@@ -145,7 +145,7 @@ public final class DaemonCommand implements Callable<Integer> {
         // (kernel.stateKiller() remains for callers that ban without the journal.)
         // ---- end of the kernel side
         // ---- issue 8: services (diverters, trap listeners, pftabled, metrics, syslog)
-        DaemonServices services = new DaemonServices(d.tables(), stateKiller, new PrometheusRegistry(), Clock.systemUTC());
+        DaemonServices services = new DaemonServices(d.tables(), stateKiller, kernel.enforcer(), new PrometheusRegistry(), Clock.systemUTC());
         List<String> problems = services.check(cs.services());
         if (problems.isEmpty()) problems = services.apply(cs.services());
         if (!problems.isEmpty()) {

@@ -166,15 +166,34 @@ public final class TableSet implements Tables {
 
     // ---- Tables (the services' interface) --------------------------------------------------
 
-    @Override
-    public AddOutcome add(String table, IpPrefix prefix, Instant expires, Origin origin) {
+    /**
+     * What {@link #add} would answer now, changing nothing: a refusal, or
+     * {@link AddOutcome#ADDED} / {@link AddOutcome#REFRESHED}. For the kernel
+     * side's fast path, which puts a ban into the kernel before its durable
+     * write and must refuse exactly what the write will refuse.
+     */
+    public AddOutcome check(String table, IpPrefix prefix, Origin origin) {
         prefix = canonical(prefix);
         if (!(origin instanceof Origin.Manual) && allowlist.overlapping(prefix) != null) return AddOutcome.REFUSED_ALLOWLIST;
         AddressTable t = tables.get(table);
         if (t == null) return AddOutcome.NO_SUCH_TABLE;
         if (t.flags().constant()) return AddOutcome.REFUSED_CONST;
+        return t.node(prefix) != null ? AddOutcome.REFRESHED : AddOutcome.ADDED;
+    }
+
+    /** An add's expiry as the journal records it: epoch seconds, 0 for never ({@code expires} null). */
+    public static long expirySeconds(Instant expires) {
+        return expires == null ? 0 : Math.max(1, expires.getEpochSecond());
+    }
+
+    @Override
+    public AddOutcome add(String table, IpPrefix prefix, Instant expires, Origin origin) {
+        prefix = canonical(prefix);
+        AddOutcome refused = check(table, prefix, origin);
+        if (refused != AddOutcome.ADDED && refused != AddOutcome.REFRESHED) return refused;
+        AddressTable t = tables.get(table);
         long now = now();
-        long exp = expires == null ? 0 : Math.max(1, expires.getEpochSecond());
+        long exp = expirySeconds(expires);
         PrefixTrie.Node old = t.node(prefix);
         long cleared = old != null ? old.clearedSeconds() : now;
         boolean added = t.put(prefix, false, cleared, exp, origin);

@@ -7,6 +7,7 @@ import dev.palisade.core.net.IpAddress;
 import dev.palisade.core.table.Origin;
 import dev.palisade.core.table.Tables;
 import dev.palisade.services.Banner;
+import dev.palisade.services.Enforcer;
 import dev.palisade.services.PacketFields;
 import dev.palisade.services.SeedMetrics;
 import dev.palisade.services.TableNames;
@@ -31,7 +32,11 @@ import org.slf4j.MarkerFactory;
  * packet is dropped at once whatever becomes of the ban. A source that is
  * already in the table (and whose entry needs no lifetime refresh) is only
  * counted: a banned scanner's stray packets must not flood the log or the
- * store. The log line, bofh-divert's {@code ATTACKER_IP:PORT -> LOCAL_IP:PORT},
+ * store. When the ban queue is idle, the reader first puts the source into
+ * the kernel's set itself through the {@link Enforcer} (one netlink
+ * transaction), so that the kernel drops the scanner's next packet without
+ * waiting for two thread hand-offs and the journal; under a flood the ban
+ * queue has a backlog and bans go in batches as before. The log line, bofh-divert's {@code ATTACKER_IP:PORT -> LOCAL_IP:PORT},
  * is written when the ban is new, at notice level (INFO with the
  * {@code NOTICE} marker). An allowlisted source is logged once (up to
  * {@value #ALLOWLIST_LOG_MEMORY} addresses remembered) and counted.
@@ -65,6 +70,7 @@ public final class Tripwire implements Diverter {
     private final Banner banner;
     private final SeedMetrics metrics;
     private final Clock clock;
+    private final Enforcer enforcer;
     private final Origin origin;
     private final Set<IpAddress> allowlistLogged = ConcurrentHashMap.newKeySet();
 
@@ -72,6 +78,17 @@ public final class Tripwire implements Diverter {
      * @throws IllegalStateException when the table does not exist and {@code createTable} is false
      */
     public Tripwire(Config config, Tables tables, Banner banner, SeedMetrics metrics, Clock clock) {
+        this(config, tables, banner, metrics, clock, Enforcer.NONE);
+    }
+
+    /**
+     * As {@link #Tripwire(Config, Tables, Banner, SeedMetrics, Clock)}, with the kernel's fast path
+     * ({@link Enforcer}) for bans made while the ban queue is idle.
+     *
+     * @throws IllegalStateException when the table does not exist and {@code createTable} is false
+     */
+    public Tripwire(Config config, Tables tables, Banner banner, SeedMetrics metrics, Clock clock, Enforcer enforcer) {
+        this.enforcer = Objects.requireNonNull(enforcer, "enforcer");
         this.config = Objects.requireNonNull(config, "config");
         this.tables = Objects.requireNonNull(tables, "tables");
         this.banner = Objects.requireNonNull(banner, "banner");
@@ -107,6 +124,8 @@ public final class Tripwire implements Diverter {
             return;
         }
         Instant expires = config.lifetime() == null ? null : clock.instant().plus(config.lifetime());
+        // idle queue: nothing to batch with, so the kernel push is made here, before the hand-off (see Enforcer)
+        if (banner.backlog() == 0) enforcer.enforceNow(config.table(), src, expires, origin);
         Banner.Submitted s = banner.submit(new Banner.Request(config.table(), src, expires, origin, "tripwire",
                 r -> done(f, src, r)));
         switch (s) {

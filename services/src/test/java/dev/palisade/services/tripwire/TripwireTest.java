@@ -88,6 +88,41 @@ class TripwireTest {
         assertEquals(1, tables.totalAdds.get(), "one table write");
     }
 
+    /** What the tripwire asked of the kernel's fast path, and whether the ban was queued at that moment. */
+    record Enforced(String table, IpAddress address, Instant expires, Origin origin, int backlog) {}
+
+    @Test
+    void idleQueueEnforcesInTheKernelBeforeTheHandOffABusyOneBatches() throws Exception {
+        List<Enforced> calls = new CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        StateKiller held = src -> { // the worker stays busy with the first ban (still pending) until the gate opens
+            killed.add(src);
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        banner.close();
+        banner = new Banner(tables, held, metrics, 1024, "test-banner");
+        Tripwire t = new Tripwire(new Tripwire.Config(7000, "bofh", Duration.ofHours(1), false), tables, banner, metrics, clock,
+                (table, address, expires, origin) -> calls.add(new Enforced(table, address, expires, origin, banner.backlog())));
+        try {
+            assertEquals(Verdict.DROP, divert(t, Syn.of("198.51.100.7", 40123, "192.0.2.1", 23)));
+            assertEquals(List.of(new Enforced("bofh", IpAddress.parse("198.51.100.7"), Instant.parse("2026-01-01T01:00:00Z"),
+                    new Origin.Tripwire(7000), 0)), calls, "idle queue: the kernel push before the ban is queued");
+            Await.until(DEADLINE, () -> killed.size() == 1, () -> "the first ban's worker reaches the gate");
+            assertEquals(1, banner.backlog(), "the first ban still runs");
+            assertEquals(Verdict.DROP, divert(t, Syn.of("198.51.100.8", 40124, "192.0.2.1", 23)));
+            assertEquals(Verdict.DROP, divert(t, Syn.of("198.51.100.7", 40125, "192.0.2.1", 23)));
+            assertEquals(1, calls.size(), "a backlog: this ban goes in the batch, no fast push; a repeat is coalesced: " + calls);
+        } finally {
+            gate.countDown();
+        }
+        Await.until(DEADLINE, () -> count("banned") == 2, () -> "both banned, got " + count("banned"));
+        assertNotNull(tables.entry("bofh", IpAddress.parse("198.51.100.8")), "the batched ban is durable");
+    }
+
     @Test
     void allowlistedSourceIsNotBannedLoggedOnceAndCounted() {
         tables.allow("10.0.0.0/8");

@@ -193,8 +193,8 @@ public final class KernelSide implements AutoCloseable {
     private final Map<String, List<Mutation>> increments = new LinkedHashMap<>();
     /** Tables whose last full push saw negated entries: no incremental path for them (guarded by kernelLock). */
     private final Set<String> negatedTables = new HashSet<>();
-    /** Table pushes by path, for tests and figures: [0] full recomputes, [1] incremental. */
-    private final java.util.concurrent.atomic.AtomicLongArray pushes = new java.util.concurrent.atomic.AtomicLongArray(2);
+    /** Table pushes by path, for tests and figures: [0] full recomputes, [1] incremental transactions sent, [2] fast-path bans ({@link #enforceNow}). */
+    private final java.util.concurrent.atomic.AtomicLongArray pushes = new java.util.concurrent.atomic.AtomicLongArray(3);
     private long requested, done;
     /** Kill requests made / finished (a kill counts as done once its sources' states are gone). */
     private long killRequested, killDone;
@@ -364,13 +364,18 @@ public final class KernelSide implements AutoCloseable {
     /**
      * Runs the ban path's kernel-side code once without changing anything
      * (see BanPathWarmup): {@link #onMutation}'s classification on scratch
-     * sets, and for one IPv4 and one IPv6 set a transaction that adds and
+     * sets, the fast path's entry and table check (for a table that does not
+     * exist), and for one IPv4 and one IPv6 set a transaction that adds and
      * deletes a documentation address the set does not hold.
      */
     public void warmUp() {
         note(new Mutation.Add("warmup", IpPrefix.parse("192.0.2.1/32"), false, 0, 0, new Origin.Tripwire(1)),
                 new HashSet<>(), new HashSet<>(), new HashMap<>());
         if (sets == null) return;
+        // the fast path's entry and its table check (links the check's lambda); no such table: nothing is pushed
+        String none = "palisade_warmup_none";
+        enforceNow(none, IpAddress.parse("192.0.2.1"), null, new Origin.Tripwire(1));
+        accepted(none, IpPrefix.parse("192.0.2.1/32"), new Origin.Tripwire(1));
         kernelLock.lock();
         try {
             boolean v4 = false;
@@ -436,9 +441,59 @@ public final class KernelSide implements AutoCloseable {
         };
     }
 
-    /** Table pushes so far: {full recomputes, incremental pushes}. */
+    /** Table pushes so far: {full recomputes, incremental pushes, fast-path bans}. */
     long[] pushCounts() {
-        return new long[] {pushes.get(0), pushes.get(1)};
+        return new long[] {pushes.get(0), pushes.get(1), pushes.get(2)};
+    }
+
+    /** The services' fast path ({@link #enforceNow}); {@link dev.palisade.services.Enforcer#NONE} without a kernel. */
+    public dev.palisade.services.Enforcer enforcer() {
+        return sets == null ? dev.palisade.services.Enforcer.NONE : this::enforceNow;
+    }
+
+    /**
+     * The tripwire's fast path (see {@link dev.palisade.services.Enforcer}): adds the host
+     * {@code address} to {@code table}'s kernel set now, on the caller's thread, before the
+     * durable add that follows. The tables are asked first ({@link TableSet#check}, under
+     * kernelLock, as a full push reads them) so that the kernel gets nothing the durable add
+     * will refuse; a change made after that check reaches this class as a mutation and is
+     * pushed after this add. The mirror records the element with the expiry the journal will
+     * carry, so the durable add's own incremental push finds it there and sends nothing.
+     * Never waits: false when another push holds the kernel (then the normal path does it),
+     * when the table has no kernel set or needs the full recompute (negated entries), when the
+     * kernel holds the address already, on a refusal or a netlink error (mirror unchanged).
+     */
+    boolean enforceNow(String table, IpAddress address, java.time.Instant expires, Origin origin) {
+        if (sets == null || !kernelLock.tryLock()) return false;
+        try {
+            List<NftSet> ks = kernelSets.get(table);
+            if (ks == null || negatedTables.contains(table)) return false;
+            IpPrefix p = IpPrefix.host(address);
+            NftSet set = ks.get(0).v6() == p.v6() ? ks.get(0) : ks.get(ks.size() - 1);
+            Map<IpPrefix, Long> have = mirror.get(set.name());
+            if (set.v6() != p.v6() || have == null) return false;
+            long now = clock.millis();
+            Long h = have.get(p);
+            if (h != null && (h == 0 || h > now)) return false; // already dropped by the kernel
+            if (!accepted(table, p, origin)) return false;
+            long exp = set.timeout() ? TableSet.expirySeconds(expires) * 1000 : 0;
+            if (exp != 0 && exp <= now) return false;
+            sets.apply(set, List.of(), List.of(new SetElement(p, exp == 0 ? 0 : exp - now, 0)));
+            have.put(p, exp);
+            pushes.incrementAndGet(2);
+            return true;
+        } catch (dev.palisade.kernel.netlink.ErrnoException | RuntimeException e) {
+            log.debug("fast ban of {} into <{}> not made ({}); the durable add pushes it", address, table, e.getMessage());
+            return false;
+        } finally {
+            kernelLock.unlock();
+        }
+    }
+
+    /** Whether the durable add of {@code p} would be accepted now (no allowlist, const or missing-table refusal). */
+    private boolean accepted(String table, IpPrefix p, Origin origin) {
+        dev.palisade.core.table.Tables.AddOutcome o = tables.read(s -> s.check(table, p, origin));
+        return o == dev.palisade.core.table.Tables.AddOutcome.ADDED || o == dev.palisade.core.table.Tables.AddOutcome.REFRESHED;
     }
 
     /** Waits until every change made before the call is in the kernel; false on timeout. */
@@ -661,7 +716,6 @@ public final class KernelSide implements AutoCloseable {
             if (negatedTables.contains(table)) return false;
             boolean timeouts = ks.get(0).timeout();
             long now = clock.millis();
-            pushes.incrementAndGet(1);
             for (NftSet set : ks) {
                 Map<IpPrefix, Long> have = mirror.get(set.name());
                 if (have == null) return false;
@@ -693,6 +747,7 @@ public final class KernelSide implements AutoCloseable {
                 if (del.isEmpty() && add.isEmpty()) continue;
                 try {
                     sets.apply(set, del, add);
+                    pushes.incrementAndGet(1); // counted when sent: a change the fast path made already sends nothing
                 } catch (dev.palisade.kernel.netlink.ErrnoException | RuntimeException e) {
                     log.debug("{}: incremental push failed ({}); recomputing the table", set.name(), e.getMessage());
                     return false;

@@ -13,6 +13,7 @@ import dev.palisade.core.tabled.TabledKeys;
 import dev.palisade.core.divert.Verdict;
 import dev.palisade.kernel.nfqueue.NfQueueReader;
 import dev.palisade.services.Banner;
+import dev.palisade.services.Enforcer;
 import dev.palisade.services.SeedMetrics;
 import dev.palisade.services.StateKiller;
 import dev.palisade.services.dnsbl.DnsblGate;
@@ -74,6 +75,7 @@ public final class DaemonServices implements AutoCloseable {
 
     private final DurableTables tables;
     private final StateKiller killer;
+    private final Enforcer enforcer;
     private final PrometheusRegistry registry;
     private final Clock clock;
     private final SeedMetrics seed;
@@ -95,6 +97,15 @@ public final class DaemonServices implements AutoCloseable {
      * @param registry where the metrics are registered (and exported from, with a {@code metrics} statement)
      */
     public DaemonServices(DurableTables tables, StateKiller killer, PrometheusRegistry registry, Clock clock) {
+        this(tables, killer, Enforcer.NONE, registry, clock);
+    }
+
+    /**
+     * As {@link #DaemonServices(DurableTables, StateKiller, PrometheusRegistry, Clock)}, with the
+     * kernel side's fast path for the tripwires' bans ({@link Enforcer}).
+     */
+    public DaemonServices(DurableTables tables, StateKiller killer, Enforcer enforcer, PrometheusRegistry registry, Clock clock) {
+        this.enforcer = Objects.requireNonNull(enforcer, "enforcer");
         this.tables = Objects.requireNonNull(tables, "tables");
         this.killer = Objects.requireNonNull(killer, "killer");
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -309,7 +320,7 @@ public final class DaemonServices implements AutoCloseable {
         Banner banner = new Banner(tables, killer, seed, 65536, "tripwire-" + t.port());
         try {
             Tripwire tw = new Tripwire(new Tripwire.Config(t.port(), t.table(),
-                    t.lifetime() == 0 ? null : Duration.ofSeconds(t.lifetime()), create), tables, banner, seed, clock);
+                    t.lifetime() == 0 ? null : Duration.ofSeconds(t.lifetime()), create), tables, banner, seed, clock, enforcer);
             AutoCloseable q = serve(t.port(), tw, "tripwire into <" + t.table() + ">");
             return () -> {
                 q.close();

@@ -57,16 +57,7 @@ class IfAddressNamespaceTest {
         String fw = ns.fw(), vf = ns.vf(), extra = ns.addr(3);
         // extra is the firewall's address, first on lo (not in (vf)); Linux answers ARP for it on vf
         must("ip", "-n", fw, "addr", "add", extra + "/32", "dev", "lo");
-        server = Netns.call(fw, () -> new ServerSocket(8080, 50, InetAddress.getByName("0.0.0.0")));
-        Thread.ofPlatform().daemon().start(() -> {
-            while (true) {
-                try {
-                    server.accept().close();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
+        server = Ns.acceptAndClose(fw, "0.0.0.0", 8080);
 
         Path conf = dir.resolve("pf.conf");
         Files.writeString(conf, "block in quick proto tcp to (" + vf + ") port 8080\n"

@@ -291,17 +291,7 @@ class KernelDaemonTest {
                 pass out all
                 """);
         startDaemon();
-        ServerSocket server = Netns.call(fw, () -> new ServerSocket(8080, 50, java.net.InetAddress.getByName(fwAddr)));
-        closers.add(server);
-        Thread.ofPlatform().daemon().start(() -> {
-            while (true) {
-                try {
-                    server.accept().close();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
+        closers.add(Ns.acceptAndClose(fw, fwAddr, 8080));
         int passed = 0;
         for (int i = 0; i < 5; i++) if (connects()) passed++;
         assertTrue(passed <= 2, "the rate (burst 2) let only 2 connections through, not " + passed);

@@ -241,17 +241,7 @@ class KernelSideTest {
      */
     @Test
     void incrementalPushKeepsTheSetEqualToTheTable() throws Exception {
-        ServerSocket server = Netns.call(fw, () -> new ServerSocket(8080, 50, InetAddress.getByName(fwAddr)));
-        closers.add(server);
-        Thread.ofPlatform().daemon().start(() -> {
-            while (true) {
-                try {
-                    server.accept().close();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        });
+        acceptAndClose();
         assertTrue(connects(), "the peer connects before any ban");
         List<String> many = new ArrayList<>();
         for (int i = 0; i < 2000; i++) many.add("10.50." + (i / 100) + "." + (2 * (i % 100) + 1)); // none adjacent: nft lists each
@@ -356,6 +346,49 @@ class KernelSideTest {
                 "<nets> still has its hole for the peer");
     }
 
+    /**
+     * The tripwire's fast path: the kernel drops the source before its durable add (no thread
+     * hand-off, no journal in between); the durable add then finds the element in place and sends
+     * nothing; whatever the durable add would refuse is refused here too, and nothing is pushed.
+     */
+    @Test
+    void fastPathEnforcesBeforeTheDurableAddAndRefusesWhatTheAddWouldRefuse() throws Exception {
+        acceptAndClose();
+        assertTrue(connects(), "the peer connects before any ban");
+        IpAddress src = IpAddress.parse(peerAddr);
+        Origin tripwire = new Origin.Tripwire(7101);
+        dev.palisade.services.Enforcer enforcer = kernel.enforcer();
+        long[] before = kernel.pushCounts();
+        long journal = tables.store().lastSequence();
+        Instant expires = Instant.now().plusSeconds(3600);
+
+        assertTrue(enforcer.enforceNow("bad", src, expires, tripwire), "enforced at once");
+        assertEquals(journal, tables.store().lastSequence(), "nothing journaled by the fast path");
+        assertFalse(tables.matches("bad", src), "not in the durable table yet");
+        String set = nft("list", "set", "inet", "palisade", "t_bad_v4");
+        assertTrue(set.contains(peerAddr + " timeout"), "in the kernel set, with the ban's lifetime: " + set);
+        assertFalse(connects(), "the kernel drops the source before the durable add");
+        assertFalse(enforcer.enforceNow("bad", src, expires, tripwire), "the kernel holds it already: nothing sent");
+
+        tables.add("bad", IpPrefix.host(src), expires, tripwire);
+        assertTrue(kernel.awaitSynced(2000));
+        long[] after = kernel.pushCounts();
+        assertEquals(before[2] + 1, after[2], "one fast-path ban");
+        assertEquals(before[1], after[1], "the durable add found the element in place: no incremental transaction");
+        assertEquals(before[0], after[0], "nothing recomputed");
+        assertTrue(nft("list", "set", "inet", "palisade", "t_bad_v4").contains(peerAddr), "still banned");
+        assertFalse(connects(), "still dropped");
+
+        String allowed = net.replace(".0/24", ".99");
+        tables.setAllowlist(new Allowlist(List.of(new Allowlist.Allowed(IpPrefix.parse(allowed + "/32"), "test"))));
+        assertFalse(enforcer.enforceNow("bad", IpAddress.parse(allowed), null, tripwire), "allowlisted: refused");
+        assertFalse(enforcer.enforceNow("none", IpAddress.parse("10.70.0.1"), null, tripwire), "no such table");
+        assertFalse(enforcer.enforceNow("bad", IpAddress.parse("10.70.0.1"), Instant.now().minusSeconds(5), tripwire),
+                "already expired");
+        set = nft("list", "set", "inet", "palisade", "t_bad_v4");
+        assertFalse(set.contains("10.70.0.1") || set.contains(allowed), "nothing refused reached the kernel: " + set);
+    }
+
     /** The start-up warm-up of the ban path leaves the tables, the journal and the kernel sets as they were. */
     @Test
     void banPathWarmupChangesNothing() throws Exception {
@@ -408,6 +441,11 @@ class KernelSideTest {
     }
 
     // ---- helpers ----------------------------------------------------------------------------
+
+    /** A server on fwAddr:8080 that accepts and closes every connection (closed after the test). */
+    private void acceptAndClose() throws Exception {
+        closers.add(Ns.acceptAndClose(fw, fwAddr, 8080));
+    }
 
     private boolean connects() throws Exception {
         return Netns.call(peer, () -> {

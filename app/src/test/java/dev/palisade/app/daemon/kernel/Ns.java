@@ -49,6 +49,24 @@ final class Ns {
         }
     }
 
+    /**
+     * A TCP server in namespace {@code ns} on {@code addr:port} that accepts and closes every
+     * connection, on a daemon thread that ends when the returned socket is closed.
+     */
+    static java.net.ServerSocket acceptAndClose(String ns, String addr, int port) throws Exception {
+        java.net.ServerSocket server = Netns.call(ns, () -> new java.net.ServerSocket(port, 50, java.net.InetAddress.getByName(addr)));
+        Thread.ofPlatform().daemon().start(() -> {
+            while (true) {
+                try {
+                    server.accept().close();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        return server;
+    }
+
     /** Whether a TCP connection from namespace {@code ns} to {@code addr:port} is accepted within 400 ms (a drop times out). */
     static boolean connects(String ns, String addr, int port) {
         try {
