@@ -247,12 +247,16 @@ class PayloadNamespaceTest {
                 assertEquals(Rcode.NOERROR, ok.getRcode());
                 assertEquals(List.of("192.0.2.20"), addresses(ok), "an unlisted name is untouched");
 
+                int sentBefore = SENT.get();
                 Message ads = query(client, ns.b4, sinkPort, "ads.example.", unbound);
+                int adsSends = SENT.get() - sentBefore; // a retransmission on a slow machine is answered and rewritten too
                 assertEquals(Rcode.NOERROR, ads.getRcode());
                 assertEquals(List.of("10.66.66.66"), addresses(ads), "a listed name gets the sinkhole");
                 assertEquals(60, ads.getSection(Section.ANSWER).getFirst().getTTL(), "the configured TTL");
 
+                sentBefore = SENT.get();
                 Message gone = query(client, ns.b4, nxPort, "gone.example.", unbound);
+                int goneSends = SENT.get() - sentBefore;
                 assertEquals(Rcode.NXDOMAIN, gone.getRcode(), gone.toString());
                 assertTrue(gone.getSection(Section.ANSWER).isEmpty(), gone.toString());
                 Message ok2 = query(client, ns.b4, nxPort, "ok.example.", unbound);
@@ -268,14 +272,19 @@ class PayloadNamespaceTest {
                 for (byte[] p : nx.rewritten) assertChecksumsValid(p);
                 assertEquals(0, r1.errors() + r2.errors(), "reader errors");
                 Map<String, Double> m = scrape(registry);
-                assertEquals(2.0, m.get("palisade_dns_rewrite_messages{port=\"" + qSink + "\",result=\"sinkholed\"}"), m.toString());
+                double sinkholed = m.get("palisade_dns_rewrite_messages{port=\"" + qSink + "\",result=\"sinkholed\"}");
+                assertTrue(sinkholed >= 2 && sinkholed <= 1 + adsSends, "the UDP answer(s) and the TCP one: " + m);
                 assertEquals(0.0, m.getOrDefault("palisade_dns_rewrite_messages{port=\"" + qSink + "\",result=\"partial_tcp\"}", 0.0), m.toString());
                 assertEquals(0.0, m.getOrDefault("palisade_dns_rewrite_messages{port=\"" + qSink + "\",result=\"malformed\"}", 0.0), m.toString());
-                assertEquals(1.0, m.get("palisade_dns_rewrite_messages{port=\"" + qNx + "\",result=\"nxdomain\"}"), m.toString());
+                double nxd = m.get("palisade_dns_rewrite_messages{port=\"" + qNx + "\",result=\"nxdomain\"}");
+                assertTrue(nxd >= 1 && nxd <= goneSends, "one per query sent: " + m);
                 assertTrue(m.getOrDefault("palisade_dns_rewrite_messages{port=\"" + qSink + "\",result=\"unchanged\"}", 0.0) >= 1, m.toString());
             }
         }
     }
+
+    /** Queries {@link #query} has sent (with its retransmissions). */
+    static final java.util.concurrent.atomic.AtomicInteger SENT = new java.util.concurrent.atomic.AtomicInteger();
 
     static Message query(DatagramSocket s, String server, int port, String name, Process unbound) throws Exception {
         Message q = Message.newQuery(Record.newRecord(Name.fromString(name), Type.A, DClass.IN));
@@ -285,6 +294,7 @@ class PayloadNamespaceTest {
         while (System.nanoTime() < end) {
             if (!unbound.isAlive()) throw new AssertionError("unbound exited with " + unbound.exitValue() + "; see its log");
             s.send(new DatagramPacket(wire, wire.length, InetAddress.getByName(server), port));
+            SENT.incrementAndGet();
             DatagramPacket p = new DatagramPacket(buf, buf.length);
             try {
                 s.receive(p);
