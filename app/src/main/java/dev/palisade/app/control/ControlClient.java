@@ -1,6 +1,7 @@
 package dev.palisade.app.control;
 
 import java.io.BufferedWriter;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -51,6 +52,8 @@ public final class ControlClient {
             req.write(w);
             OutputStream sink = out instanceof StdoutWriter sw ? sw.bytes() : new LinesToWriter(out);
             return relay(ch, sink, err);
+        } catch (StdoutClosed e) {
+            return 1; // the reader went away (`| head`): pfctl dies of SIGPIPE there, without a word
         } catch (IOException e) {
             out.flush();
             err.println("pfctl: talking to palisaded at " + socket + ": " + e.getMessage());
@@ -63,7 +66,26 @@ public final class ControlClient {
      * (the bytes as they are: no decoding, one write per line into a
      * buffer), {@code 2 TEXT} to {@code err}, until {@code exit N}.
      */
-    static int relay(ReadableByteChannel ch, OutputStream out, PrintWriter err) throws IOException {
+    static int relay(ReadableByteChannel ch, OutputStream stdout, PrintWriter err) throws IOException {
+        OutputStream out = new FilterOutputStream(stdout) {
+            @Override
+            public void write(byte[] b, int off, int len) throws StdoutClosed {
+                try {
+                    stdout.write(b, off, len);
+                } catch (IOException e) {
+                    throw new StdoutClosed(e);
+                }
+            }
+
+            @Override
+            public void flush() throws StdoutClosed {
+                try {
+                    stdout.flush();
+                } catch (IOException e) {
+                    throw new StdoutClosed(e);
+                }
+            }
+        };
         byte[] buf = new byte[1 << 16];
         int start = 0, end = 0; // unread bytes: buf[start, end)
         while (true) {
@@ -100,6 +122,13 @@ public final class ControlClient {
     private static int indexOf(byte[] b, int from, int to) {
         for (int i = from; i < to; i++) if (b[i] == '\n') return i;
         return -1;
+    }
+
+    /** Standard output failed (a closed pipe): not the daemon's fault, so not reported as its. */
+    static final class StdoutClosed extends IOException {
+        StdoutClosed(IOException cause) {
+            super(cause);
+        }
     }
 
     /** Whole UTF-8 lines written as bytes, decoded onto a writer (the tests' and other callers' output). */

@@ -62,4 +62,18 @@ class ControlClientRelayTest {
         assertEquals("pfctl: palisaded closed the connection without an answer (see its log)\n",
                 err.toString().replace(System.lineSeparator(), "\n"));
     }
+
+    @Test
+    void aClosedStdoutEndsTheCopyAsItsOwnError() {
+        java.io.OutputStream closed = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("Broken pipe");
+            }
+        };
+        StringWriter err = new StringWriter();
+        org.junit.jupiter.api.Assertions.assertThrows(ControlClient.StdoutClosed.class,
+                () -> ControlClient.relay(trickle("1 a\nexit 0\n", 64), closed, new PrintWriter(err)));
+        assertEquals("", err.toString(), "nothing said about the daemon");
+    }
 }
