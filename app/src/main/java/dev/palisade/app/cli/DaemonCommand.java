@@ -173,7 +173,7 @@ public final class DaemonCommand implements Callable<Integer> {
         // the first ban as fast as the later ones; in the background, so readiness and SIGHUP wait for nothing
         Thread.ofPlatform().name("palisaded-warmup").daemon(true).start(() -> {
             long warm = dev.palisade.app.daemon.BanPathWarmup.run(d.tables(), kernel);
-            Log.LOG.debug("ban path warmed up in {} ms", warm / 1_000_000);
+            Log.LOG.info("ban path warmed up in {} ms", warm / 1_000_000);
         });
         // ---- end issue 8
         CountDownLatch stopped = new CountDownLatch(1);
