@@ -3,6 +3,7 @@ package dev.palisade.app.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.palisade.app.Main;
+import dev.palisade.core.packet.PacketBuilder;
 import dev.palisade.core.pcap.LinkType;
 import dev.palisade.core.pcap.PcapWriter;
 import java.io.PrintWriter;
@@ -142,7 +143,7 @@ class ReplayCommandTest {
         Files.writeString(host, "interface eth0 192.0.2.1/24\n");
         int client = 0xcb007105, server = 0xc0000201; // 203.0.113.5 -> 192.0.2.1
         try (PcapWriter w = PcapWriter.create(cap, LinkType.RAW)) {
-            for (int i = 0; i < 3; i++) w.write(1_000_000_000L * (i + 1), dev.palisade.core.packet.PacketBuilder.udp4(client, server, 5000 + i, 53));
+            for (int i = 0; i < 3; i++) w.write(1_000_000_000L * (i + 1), PacketBuilder.udp4(client, server, 5000 + i, 53));
         }
         Run r = run("replay", "-v", "-f", conf.toString(), "--host-profile", host.toString(), "-i", "eth0", "--dir", "in",
                 cap.toString());
@@ -150,31 +151,6 @@ class ReplayCommandTest {
         assertTrue(r.out().contains("packets: 3 total, 2 passed"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("3 block") && l.contains("(src-limit)")), r.out());
         assertTrue(r.out().contains("limits: state-limit 0, src-limit 1; source nodes: 1"), r.out());
-    }
-
-    static byte[] tcp4(int src, int dst, int sport, int dport, long seq, long ack, int flags, int payload) {
-        byte[] b = new byte[40 + payload];
-        b[0] = 0x45;
-        b[2] = (byte) (b.length >> 8);
-        b[3] = (byte) b.length;
-        b[8] = 64;
-        b[9] = 6;
-        for (int j = 0; j < 4; j++) {
-            b[12 + j] = (byte) (src >>> (24 - 8 * j));
-            b[16 + j] = (byte) (dst >>> (24 - 8 * j));
-            b[24 + j] = (byte) (seq >>> (24 - 8 * j));
-            b[28 + j] = (byte) (ack >>> (24 - 8 * j));
-        }
-        b[20] = (byte) (sport >> 8);
-        b[21] = (byte) sport;
-        b[22] = (byte) (dport >> 8);
-        b[23] = (byte) dport;
-        b[32] = 5 << 4;
-        b[33] = (byte) flags;
-        b[34] = (byte) 0xff;
-        b[35] = (byte) 0xff;
-        dev.palisade.core.packet.Checksums.fixChecksums(b);
-        return b;
     }
 
     /**
@@ -198,12 +174,12 @@ class ReplayCommandTest {
             int client = 0xc6336400 | c, sport = 2000 + c;
             int dport = c == 11 ? 81 : 80; // connection 11 goes to a blocked port
             byte[] b = switch (step[c]++ % 4) {
-                case 0 -> tcp4(client, server, sport, dport, cseq[c] = 1000L * c + 7, 0, 0x02, 0);
-                case 1 -> tcp4(server, client, dport, sport, sseq[c] = 5000L * c + 3, cseq[c] + 1, 0x12, 0);
-                case 2 -> tcp4(client, server, sport, dport, cseq[c] + 1, sseq[c] + 1, 0x10, 0);
+                case 0 -> PacketBuilder.tcp4(client, server, sport, dport, cseq[c] = 1000L * c + 7, 0, 0x02, 0);
+                case 1 -> PacketBuilder.tcp4(server, client, dport, sport, sseq[c] = 5000L * c + 3, cseq[c] + 1, 0x12, 0);
+                case 2 -> PacketBuilder.tcp4(client, server, sport, dport, cseq[c] + 1, sseq[c] + 1, 0x10, 0);
                 default -> rnd.nextInt(4) == 0
-                        ? tcp4(client, server, sport, dport, cseq[c] + 1, sseq[c] + 300_001, 0x10, 0) // acks unsent data: bad state
-                        : tcp4(client, server, sport, dport, cseq[c] + 1, sseq[c] + 1, 0x10, 0);
+                        ? PacketBuilder.tcp4(client, server, sport, dport, cseq[c] + 1, sseq[c] + 300_001, 0x10, 0) // acks unsent data: bad state
+                        : PacketBuilder.tcp4(client, server, sport, dport, cseq[c] + 1, sseq[c] + 1, 0x10, 0);
             };
             if (step[c] % 4 == 0) step[c] = 3; // after the handshake: more ACKs
             pkts.add(b);

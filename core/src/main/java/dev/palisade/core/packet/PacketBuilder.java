@@ -40,11 +40,39 @@ public final class PacketBuilder {
      * tests and the benchmarks feed the evaluator.
      */
     public static byte[] udp4(int src, int dst, int sport, int dport) {
-        byte[] b = new byte[28];
+        byte[] b = ipv4(17, src, dst, sport, dport, 8);
+        b[25] = 8;
+        Checksums.fixChecksums(b);
+        return b;
+    }
+
+    /**
+     * An IPv4 TCP segment without options, window 65535, carrying {@code payload}
+     * zero bytes, from {@code src:sport} to {@code dst:dport}, with the given
+     * sequence and acknowledgment numbers and flags (TH_*), checksums set.
+     */
+    public static byte[] tcp4(int src, int dst, int sport, int dport, long seq, long ack, int flags, int payload) {
+        byte[] b = ipv4(6, src, dst, sport, dport, 20 + payload);
+        for (int j = 0; j < 4; j++) {
+            b[24 + j] = (byte) (seq >>> (24 - 8 * j));
+            b[28 + j] = (byte) (ack >>> (24 - 8 * j));
+        }
+        b[32] = 5 << 4;
+        b[33] = (byte) flags;
+        b[34] = (byte) 0xff;
+        b[35] = (byte) 0xff;
+        Checksums.fixChecksums(b);
+        return b;
+    }
+
+    /** A 20-byte IPv4 header (TTL 64) and the ports of a {@code l4len}-byte transport part. */
+    private static byte[] ipv4(int proto, int src, int dst, int sport, int dport, int l4len) {
+        byte[] b = new byte[20 + l4len];
         b[0] = 0x45;
-        b[3] = 28;
+        b[2] = (byte) (b.length >> 8);
+        b[3] = (byte) b.length;
         b[8] = DEFAULT_TTL;
-        b[9] = 17;
+        b[9] = (byte) proto;
         for (int j = 0; j < 4; j++) {
             b[12 + j] = (byte) (src >>> (24 - 8 * j));
             b[16 + j] = (byte) (dst >>> (24 - 8 * j));
@@ -53,8 +81,6 @@ public final class PacketBuilder {
         b[21] = (byte) sport;
         b[22] = (byte) (dport >> 8);
         b[23] = (byte) dport;
-        b[25] = 8;
-        Checksums.fixChecksums(b);
         return b;
     }
 

@@ -87,23 +87,7 @@ class V6IndexScaleTest {
         Oracle o = new Oracle();
         List<long[]> added = new ArrayList<>();
         Origin origin = new Origin.Manual("t");
-        for (int step = 0; step < 130_000; step++) {
-            long[] p = randomPrefix(r);
-            IpPrefix ip = new IpPrefix(IpAddress.ofV6(p[0], p[1]), (int) p[2]);
-            if (r.nextInt(20) > 0 || added.isEmpty()) {
-                boolean neg = r.nextInt(5) == 0;
-                t.put(ip, neg, 1, 0, origin);
-                o.put(p[0], p[1], (int) p[2], neg);
-                added.add(p);
-            } else {
-                long[] q = added.get(r.nextInt(added.size()));
-                IpPrefix iq = new IpPrefix(IpAddress.ofV6(q[0], q[1]), (int) q[2]);
-                assertEquals(o.remove(q[0], q[1], (int) q[2]), t.remove(iq), "remove " + iq + " seed " + seed);
-                probe(t, o, q[0], q[1], (int) q[2], "after delete, seed " + seed);
-            }
-            probe(t, o, p[0], p[1], (int) p[2], "after add, seed " + seed);
-            if (step % 97 == 0) probe(t, o, p[0], p[1], (int) p[2], "step " + step + " seed " + seed);
-        }
+        churn(t, o, added, origin, r, seed, 130_000, V6IndexScaleTest::randomPrefix, 20, 5, 97);
         assertTrue(t.v6.size() >= AddressTable.V6_WIDE, "the table grew past the wide index: " + t.v6.size());
         assertEquals(20, t.v6IndexBits(), "lookups went through the wide flat index");
         for (int q = 0; q < 20_000; q++) {
@@ -118,6 +102,34 @@ class V6IndexScaleTest {
         for (int q = 0; q < 20_000; q++) {
             long[] p = r.nextBoolean() ? added.get(r.nextInt(added.size())) : randomPrefix(r);
             probe(c, o, p[0], p[1], (int) p[2], "replayed, seed " + seed);
+        }
+    }
+
+    /**
+     * {@code steps} random changes checked against the oracle after each: an add of a fresh
+     * prefix from {@code gen} (negated one time in {@code negOdds}), or one time in
+     * {@code addOdds} the delete of an earlier one; with {@code probeEvery > 0} an extra probe
+     * every that many steps. The adds go to {@code added}.
+     */
+    private static void churn(AddressTable t, Oracle o, List<long[]> added, Origin origin, SplittableRandom r, long seed,
+                              int steps, java.util.function.Function<SplittableRandom, long[]> gen, int addOdds, int negOdds,
+                              int probeEvery) {
+        for (int step = 0; step < steps; step++) {
+            long[] p = gen.apply(r);
+            IpPrefix ip = new IpPrefix(IpAddress.ofV6(p[0], p[1]), (int) p[2]);
+            if (r.nextInt(addOdds) > 0 || added.isEmpty()) {
+                boolean neg = r.nextInt(negOdds) == 0;
+                t.put(ip, neg, 1, 0, origin);
+                o.put(p[0], p[1], (int) p[2], neg);
+                added.add(p);
+            } else {
+                long[] q = added.get(r.nextInt(added.size()));
+                IpPrefix iq = new IpPrefix(IpAddress.ofV6(q[0], q[1]), (int) q[2]);
+                assertEquals(o.remove(q[0], q[1], (int) q[2]), t.remove(iq), "remove " + iq + " seed " + seed);
+                probe(t, o, q[0], q[1], (int) q[2], "after delete, seed " + seed);
+            }
+            probe(t, o, p[0], p[1], (int) p[2], "after add, seed " + seed);
+            if (probeEvery > 0 && step % probeEvery == 0) probe(t, o, p[0], p[1], (int) p[2], "step " + step + " seed " + seed);
         }
     }
 
@@ -147,22 +159,7 @@ class V6IndexScaleTest {
         Oracle o = new Oracle();
         List<long[]> added = new ArrayList<>();
         Origin origin = new Origin.Manual("t");
-        for (int step = 0; step < 6_000; step++) {
-            long[] p = anywherePrefix(r);
-            IpPrefix ip = new IpPrefix(IpAddress.ofV6(p[0], p[1]), (int) p[2]);
-            if (r.nextInt(6) > 0 || added.isEmpty()) {
-                boolean neg = r.nextInt(4) == 0;
-                t.put(ip, neg, 1, 0, origin);
-                o.put(p[0], p[1], (int) p[2], neg);
-                added.add(p);
-            } else {
-                long[] q = added.get(r.nextInt(added.size()));
-                IpPrefix iq = new IpPrefix(IpAddress.ofV6(q[0], q[1]), (int) q[2]);
-                assertEquals(o.remove(q[0], q[1], (int) q[2]), t.remove(iq), "remove " + iq + " seed " + seed);
-                probe(t, o, q[0], q[1], (int) q[2], "after delete, seed " + seed);
-            }
-            probe(t, o, p[0], p[1], (int) p[2], "after add, seed " + seed);
-        }
+        churn(t, o, added, origin, r, seed, 6_000, V6IndexScaleTest::anywherePrefix, 6, 4, 0);
         assertEquals(16, t.v6IndexBits(), "lookups went through the flat index");
         for (int b = 0; b < 8; b++) {
             long border = (long) b << 61;
