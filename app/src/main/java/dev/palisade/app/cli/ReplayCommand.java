@@ -124,7 +124,13 @@ public final class ReplayCommand implements Callable<Integer> {
             err.println("replay: " + file + ": " + e.getMessage());
             return 1;
         }
-        Evaluator ev = new Evaluator(r.ruleset(), host, stateTable, TableLookup.of(tables), tables, clock, new SplittableRandom(2));
+        Evaluator ev;
+        try {
+            ev = new Evaluator(r.ruleset(), host, stateTable, TableLookup.of(tables), tables, clock, new SplittableRandom(2));
+        } catch (IllegalArgumentException e) { // an anchor calling itself
+            err.println("replay: " + file + ": " + e.getMessage());
+            return 1;
+        }
         for (String gap : ev.unsupported()) err.println("replay: warning: " + gap);
         selfV4 = host.addressesOf("self").stream().map(e -> e.getValue().address()).filter(a -> !a.v6())
                 .mapToLong(a -> a.lo()).toArray();
@@ -279,13 +285,13 @@ public final class ReplayCommand implements Callable<Integer> {
         if (!d.replyKind().isEmpty()) sb.append(' ').append(d.replyKind());
         sb.append(in ? " in on " : " out on ").append(ifn).append(' ').append(p.ok() ? p.toString() : "malformed " + p.malformed());
         switch (d.reason()) {
-            case STATE -> sb.append(" state ").append(d.state()).append(" of @").append(d.rule());
+            case STATE -> sb.append(" state ").append(d.state()).append(" of ").append(ev.ruleRef(d.rule(), ev.lastAnchor()));
             case BAD_STATE -> sb.append(" state-mismatch on state ").append(d.state());
             case DEFAULT -> sb.append(" default rule");
             case SKIP -> sb.append(" set skip");
             case MALFORMED -> sb.append(" malformed");
             default -> {
-                sb.append(" @").append(d.rule()).append(' ').append(Printer.rule(ev.rules().get(d.rule()), 0));
+                sb.append(' ').append(ev.ruleRef(d.rule(), ev.lastAnchor())).append(' ').append(Printer.rule(ev.rule(d.rule()), 0));
                 if (d.stateCreated()) sb.append(" [state ").append(d.state()).append(" created]");
                 if (d.reason() != Decision.Reason.RULE) sb.append(" (").append(d.reason().name().toLowerCase().replace('_', '-')).append(')');
             }

@@ -137,6 +137,34 @@ class ReplayCommandTest {
     }
 
     @Test
+    void anchorsAreEnteredAndTheirRulesNamedAsPflogDoes(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("pf.conf"), host = dir.resolve("host.profile"), cap = dir.resolve("a.pcap");
+        Files.writeString(dir.resolve("dns.conf"), "pass in proto udp to port 53 keep state label dns\n");
+        Files.writeString(conf, "block all\nanchor \"ssh\" in on eth0 {\n  pass in proto tcp to port 22\n}\n"
+                + "anchor \"dns\"\nload anchor \"dns\" from \"" + dir.resolve("dns.conf") + "\"\n");
+        Files.writeString(host, "interface eth0 192.0.2.1/24\n");
+        int client = 0xcb007105, server = 0xc0000201; // 203.0.113.5 -> 192.0.2.1
+        try (PcapWriter w = PcapWriter.create(cap, LinkType.RAW)) {
+            w.write(1_000_000_000L, PacketBuilder.udp4(client, server, 5000, 53));
+            w.write(2_000_000_000L, PacketBuilder.udp4(server, client, 53, 5000));
+            w.write(3_000_000_000L, PacketBuilder.udp4(client, server, 5000, 54));
+        }
+        Run r = run("replay", "-v", "-f", conf.toString(), "--host-profile", host.toString(), "-i", "eth0", cap.toString());
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("warning"), r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("1 pass in on eth0") && l.contains(" @2.dns.0 pass in proto udp")
+                && l.contains("[state 0 created]")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("2 pass out on eth0") && l.endsWith(" state 0 of @2.dns.0")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("3 block in on eth0") && l.contains(" @0 block drop all")), r.out());
+        assertTrue(r.out().contains("dns 2 2 56 1 28 1 28 1\n"), r.out()); // evaluated by packets 1 and 3
+        assertTrue(r.out().contains("anchor \"ssh\" in on eth0 all\n"), r.out());
+        Files.writeString(conf, "anchor \"x\" {\n  anchor \"/x\"\n}\n");
+        r = run("replay", "-f", conf.toString(), "--host-profile", host.toString(), cap.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("anchor loop: \"x\" -> \"x\""), r.err());
+    }
+
+    @Test
     void sourceLimitsRefuseStatesAndTheSummarySaysHowMany(@TempDir Path dir) throws Exception {
         Path conf = dir.resolve("pf.conf"), host = dir.resolve("host.profile"), cap = dir.resolve("q.pcap");
         Files.writeString(conf, "block all\npass in on eth0 proto udp to port 53 keep state (max-src-states 2)\n");

@@ -84,7 +84,17 @@ import java.util.random.RandomGenerator;
  * addresses are anything else (tables, ranges, several prefixes, IPv6) keep the general
  * test; the order and outcome of the tests are the same either way.
  *
- * <p>XXX not modelled: anchors (an anchor rule never matches), NAT/rdr/af-to, route-to,
+ * <h2>Anchors (pf_match_rule, pf_step_into_anchor)</h2>
+ * An anchor rule is tested like any rule; when it matches (its tag applies), the walk steps into
+ * the anchor's ruleset ({@link AnchorLayout}: inline, loaded, or empty when undefined; a
+ * wildcard {@code x/*} steps into each child of {@code x} in name order), with the same last
+ * match, tag and log bits. A {@code quick} rule inside ends the whole evaluation; a
+ * {@code quick} anchor rule (not a wildcard) ends it on leaving the anchor if a pass or block
+ * rule inside matched. The deciding rule's packets also count on the anchor rule it was found
+ * under, and so do its state's, as pf counts {@code a}. Rules are indexed in one space, main
+ * ruleset first ({@link #rule}, {@link #ruleRef}).
+ *
+ * <p>XXX not modelled: NAT/rdr/af-to, route-to,
  * divert (a divert rule passes; the divert itself is the kernel's), os fingerprints,
  * {@code received-on}, {@code prio}, rtable.
  *
@@ -96,7 +106,12 @@ public final class Evaluator {
             SKIP_DST_ADDR = 5, SKIP_SRC_PORT = 6, SKIP_DST_PORT = 7, SKIP_COUNT = 8;
     private static final int NEXT = 8, MATCH = -1;
 
-    private final List<FilterRule> rules;
+    private final List<FilterRule> rules; // the main ruleset's
+    private final List<FilterRule> all; // every rule reachable, main first (AnchorLayout)
+    private final int[][] calls; // per rule: the segments an anchor rule steps into; null for others
+    private final int[] segStart, segEnd, segOf;
+    private final String[] segPath;
+    private final int[] bodyAt; // per segment: the anchor rule after which -s rules shows its rules
     private final HostProfile host;
     private final StateTable states;
     private final TableLookup tables;
@@ -137,7 +152,8 @@ public final class Evaluator {
     // the last decision (see decide)
     private boolean dPass;
     private Decision.Reason dReason;
-    private int dRule = -1, dState = -1, dLog;
+    private int dRule = -1, dState = -1, dLog, dAnchor = -1;
+    private int[] anchorOfState = new int[0]; // by state id: the anchor rule its rule was found under, -1 none
     private boolean dCreated;
     private String dTag;
     private byte[] dReply;
@@ -164,7 +180,25 @@ public final class Evaluator {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
         this.skipIfs = ruleset.options().skip();
-        int n = rules.size();
+        AnchorLayout layout = new AnchorLayout(ruleset);
+        this.all = List.copyOf(layout.rules);
+        this.calls = layout.calls;
+        int segs = layout.segments();
+        segStart = new int[segs];
+        segEnd = new int[segs];
+        segPath = layout.paths.toArray(new String[0]);
+        int n = all.size();
+        segOf = new int[n];
+        skip = new int[SKIP_COUNT][n];
+        for (int sg = 0; sg < segs; sg++) {
+            int a = segStart[sg] = layout.start(sg), e = segEnd[sg] = layout.end(sg);
+            java.util.Arrays.fill(segOf, a, e, sg);
+            int[][] local = SkipSteps.compute(all.subList(a, e));
+            for (int k = 0; k < SKIP_COUNT; k++) {
+                for (int j = 0; j < e - a; j++) skip[k][a + j] = a + local[k][j];
+            }
+        }
+        bodyAt = bodies(calls, segStart, segEnd);
         src = new AddrTest[n];
         dst = new AddrTest[n];
         stateOptions = new StateOptions[n];
@@ -172,10 +206,7 @@ public final class Evaluator {
         ruleSrcNodes = new int[n];
         boolean anyTrack = false;
         for (int i = 0; i < n; i++) {
-            FilterRule r = rules.get(i);
-            if (r.number() != i) {
-                throw new IllegalArgumentException("rule " + i + " is numbered " + r.number() + ": rules must be numbered 0..n-1 in order");
-            }
+            FilterRule r = all.get(i);
             src[i] = AddrTest.compile(r.src(), host);
             dst[i] = AddrTest.compile(r.dst(), host);
             var so = r.stateOptions();
@@ -186,17 +217,15 @@ public final class Evaluator {
                     (int) Math.min(Integer.MAX_VALUE, so.max()), so.ifBound() || ruleset.options().stateIfBound() && !so.floating(),
                     so.timeouts().isEmpty() ? null : ruleTimeouts(states.timeouts(), so.timeouts()));
         }
-        skip = SkipSteps.compute(rules);
         if (anyTrack) states.onRemove(this::stateRemoved);
         fast = new long[n * FAST_W];
         for (int i = 0; i < n; i++) {
-            FilterRule r = rules.get(i);
+            FilterRule r = all.get(i);
             long h = r.proto() & 0xff;
             if (r.direction() != FilterRule.Direction.OUT) h |= F_DIR_IN;
             if (r.direction() != FilterRule.Direction.IN) h |= F_DIR_OUT;
             if (r.af() != Af.INET6) h |= F_AF4;
             if (r.af() != Af.INET) h |= F_AF6;
-            if (r.anchor() != null) h |= F_NEVER;
             h |= (long) src[i].fastMode() << F_SRC_SHIFT | (long) dst[i].fastMode() << F_DST_SHIFT;
             fast[i * FAST_W] = h;
             fast[i * FAST_W + 1] = src[i].fastV4();
@@ -259,9 +288,9 @@ public final class Evaluator {
      */
     public List<String> unsupported() {
         Map<String, String> gaps = new java.util.LinkedHashMap<>();
-        for (FilterRule r : rules) {
-            String at = "@" + r.number() + " " + Printer.rule(r, 0);
-            if (r.anchor() != null) gaps.putIfAbsent("anchor", "anchors are not entered (the anchor rule never matches): " + at);
+        for (int i = 0; i < all.size(); i++) {
+            FilterRule r = all.get(i);
+            String at = ruleRef(i, -1) + " " + Printer.rule(r, 0);
             if (r.nat() != null || r.rdr() != null || r.afTo() != null) {
                 gaps.putIfAbsent("nat", "nat-to/rdr-to/af-to are not applied (the rule filters, the packet is not translated): " + at);
             }
@@ -284,10 +313,33 @@ public final class Evaluator {
 
     public StateTable states() { return states; }
 
-    /** The skip steps: {@code skipSteps()[criterion][rule]} is the next rule to test, {@code rules().size()} for the end. */
+    /**
+     * Any rule by its index: the main ruleset's rules are {@code 0 .. rules().size()-1}, the
+     * anchors' follow ({@link #lastRule()}, {@link #counters} and state rules use these indexes).
+     */
+    public FilterRule rule(int index) { return all.get(index); }
+
+    /** How many rules there are, anchors' included. */
+    public int ruleCount() { return all.size(); }
+
+    /** The anchor path of the ruleset holding rule {@code index}, "" for the main ruleset. */
+    public String anchorPath(int index) { return segPath[segOf[index]]; }
+
+    /**
+     * A rule as pflog names it: {@code @N} for a rule of the main ruleset, {@code @A.path.N} for
+     * rule N of anchor {@code path} entered through anchor rule A (tcpdump's {@code rule A.path.N});
+     * {@code anchorRule} -1 when not known ({@code @path.N}).
+     */
+    public String ruleRef(int index, int anchorRule) {
+        if (segOf[index] == 0) return "@" + all.get(index).number();
+        String at = anchorRule >= 0 ? "@" + all.get(anchorRule).number() + "." : "@";
+        return at + segPath[segOf[index]] + "." + all.get(index).number();
+    }
+
+    /** The skip steps of the main ruleset: {@code skipSteps()[criterion][rule]} is the next rule to test, {@code rules().size()} for the end. */
     public int[][] skipSteps() {
         int[][] c = new int[SKIP_COUNT][];
-        for (int i = 0; i < SKIP_COUNT; i++) c[i] = skip[i].clone();
+        for (int i = 0; i < SKIP_COUNT; i++) c[i] = java.util.Arrays.copyOf(skip[i], segEnd[0]);
         return c;
     }
 
@@ -324,6 +376,8 @@ public final class Evaluator {
     public Decision.Reason lastReason() { return dReason; }
     /** The last packet's deciding rule (or the rule of its state), -1 for none. */
     public int lastRule() { return dRule; }
+    /** The anchor rule under which the last packet's rule was found (for a state: its rule), -1 for none. */
+    public int lastAnchor() { return dAnchor; }
     /** The state the last packet matched or created, -1 for none. */
     public int lastState() { return dState; }
     /** Whether the last packet created {@link #lastState()}. */
@@ -349,6 +403,7 @@ public final class Evaluator {
     }
 
     private boolean decide(Packet p, PacketMeta m, boolean useSkip) {
+        dAnchor = -1;
         if (!p.ok()) {
             return set(false, Decision.Reason.MALFORMED, -1, -1, false, null, 0, null);
         }
@@ -376,6 +431,8 @@ public final class Evaluator {
                 return set(false, Decision.Reason.SRC_LIMIT, r, id, false, null, 0, null);
             }
             if (known) count(r, p, m.in());
+            dAnchor = id >= 0 && id < anchorOfState.length ? anchorOfState[id] : -1;
+            if (dAnchor >= 0) count(dAnchor, p, m.in());
             return set(pass, pass ? Decision.Reason.STATE : Decision.Reason.BAD_STATE, r, id, false, null, 0, null);
         }
         return rules(p, m, ifi, useSkip);
@@ -383,9 +440,9 @@ public final class Evaluator {
 
     /** For each rule, whether its {@code on} clause (or its absence) admits interface {@code ifname}. */
     private boolean[] ifOkFor(String ifname) {
-        boolean[] ok = new boolean[rules.size()];
+        boolean[] ok = new boolean[all.size()];
         for (int i = 0; i < ok.length; i++) {
-            FilterRule r = rules.get(i);
+            FilterRule r = all.get(i);
             ok[i] = r.ifname() == null || ifMatch(r.ifname(), ifname) != r.ifNegated();
         }
         return ok;
@@ -401,37 +458,70 @@ public final class Evaluator {
         return false;
     }
 
-    private boolean rules(Packet p, PacketMeta m, int ifi, boolean useSkip) {
-        int n = rules.size();
-        int decided = -1;
-        String tag = null;
-        int log = 0;
-        int i = 0;
-        while (i < n) {
+    // the walk's context (pf_test_ctx): the last matching pass/block rule, the anchor rule it was
+    // found under, tag and log bits accumulated, and how many pass/block rules have matched
+    private int wDecided, wDecidedAnchor, wLog, wMatches;
+    private String wTag;
+
+    /**
+     * pf_match_rule over one ruleset, segment {@code [start, end)}, entered through anchor rule
+     * {@code anchor} (-1 for the main ruleset). Returns true when a {@code quick} rule ended the
+     * whole evaluation (pf's PF_TEST_QUICK): a quick pass/block/match rule anywhere, or a quick
+     * anchor rule inside which a pass/block rule matched (pf_step_into_anchor).
+     */
+    private boolean walk(int start, int end, int anchor, Packet p, PacketMeta m, boolean useSkip) {
+        int i = start;
+        while (i < end) {
             evaluations[i]++;
-            int t = test(i, p, m, tag);
+            int t = test(i, p, m, wTag);
             if (t != MATCH) {
                 i = useSkip && t != NEXT ? skip[t][i] : i + 1;
                 continue;
             }
-            FilterRule r = rules.get(i);
-            if (r.tag() != null) tag = r.tag();
+            FilterRule r = all.get(i);
+            if (r.tag() != null) wTag = r.tag();
+            int[] into = calls[i];
+            if (into != null) {
+                int before = wMatches;
+                for (int sg : into) {
+                    if (walk(segStart[sg], segEnd[sg], i, p, m, useSkip)) return true;
+                }
+                if (r.quick() && !r.anchor().name().endsWith("*") && wMatches != before) return true;
+                i++;
+                continue;
+            }
             if (r.action() == FilterRule.Action.MATCH) {
-                log |= r.log();
+                wLog |= r.log();
                 count(i, p, m.in());
             } else {
-                decided = i;
+                wDecided = i;
+                wDecidedAnchor = anchor;
+                wMatches++;
             }
-            if (r.quick()) break;
+            if (r.quick()) return true;
             i++;
         }
+        return false;
+    }
+
+    private boolean rules(Packet p, PacketMeta m, int ifi, boolean useSkip) {
+        wDecided = -1;
+        wDecidedAnchor = -1;
+        wTag = null;
+        wLog = 0;
+        walk(0, segEnd[0], -1, p, m, useSkip);
+        int decided = wDecided;
+        String tag = wTag;
+        int log = wLog;
         if (decided < 0) {
             return set(true, Decision.Reason.DEFAULT, -1, -1, false, tag, log, null);
         }
-        FilterRule r = rules.get(decided);
+        FilterRule r = all.get(decided);
         log |= r.log();
         if (r.once()) expired[decided] = true;
         count(decided, p, m.in());
+        dAnchor = wDecidedAnchor;
+        if (dAnchor >= 0) count(dAnchor, p, m.in()); // pf counts the anchor rule too
         if (r.action() == FilterRule.Action.BLOCK) {
             return set(false, Decision.Reason.RULE, decided, -1, false, tag, log, reply(r, p));
         }
@@ -446,6 +536,10 @@ public final class Evaluator {
                 statesTotal[decided]++;
                 connCounted.clear(id);
                 if (sn != null) attach(id, sn);
+                if (dAnchor >= 0 || id < anchorOfState.length) {
+                    if (id >= anchorOfState.length) anchorOfState = java.util.Arrays.copyOf(anchorOfState, Math.max(id + 1, anchorOfState.length * 2));
+                    anchorOfState[id] = dAnchor;
+                }
                 return set(true, Decision.Reason.RULE, decided, id, true, tag, log, null);
             }
             if (sn != null && sn.states == 0) dropNode(sn); // made for a state the table refused
@@ -509,7 +603,7 @@ public final class Evaluator {
         if (!addrMatch((int) (h >>> F_DST_SHIFT) & 3, fast[i * FAST_W + 2], dst[i], v6, p.dstHi(), p.dstLo())) {
             return SKIP_DST_ADDR;
         }
-        FilterRule r = rules.get(i);
+        FilterRule r = all.get(i);
         int proto = p.proto();
         boolean frag = p.fragmentOffset() != 0;
         PortOp sp = r.src().port(), dp = r.dst().port();
@@ -597,7 +691,7 @@ public final class Evaluator {
      * refuses the state (pf reason src-limit).
      */
     private SrcNode srcNodeFor(int r, Packet p) {
-        var so = rules.get(r).stateOptions();
+        var so = all.get(r).stateOptions();
         boolean perRule = so.sourceTrack() == dev.palisade.core.lang.StateOptions.SourceTrack.RULE;
         SrcKey k = new SrcKey(perRule ? r : -1, p.src());
         long now = clock.millis();
@@ -669,7 +763,7 @@ public final class Evaluator {
 
     /** pf_src_connlimit at the handshake's end: false when the packet must be dropped. */
     private boolean connLimit(int id, int r, Packet p) {
-        FilterRule rule = rules.get(r);
+        FilterRule rule = all.get(r);
         var so = rule.stateOptions();
         if (so.maxSrcConn() == 0 && so.maxSrcConnRate() == 0) return true;
         if (connCounted.get(id)) return true;
@@ -693,7 +787,7 @@ public final class Evaluator {
         if (!bad) return true;
         if (so.overload() != null && overloadTables != null) {
             overloadTables.add(so.overload(), IpPrefix.host(source), null,
-                    new Origin.Overload("@" + r + " " + Printer.rule(rule, 0)));
+                    new Origin.Overload(ruleRef(r, -1) + " " + Printer.rule(rule, 0)));
             if (so.flush() != dev.palisade.core.lang.StateOptions.Flush.NONE) {
                 boolean global = so.flush() == dev.palisade.core.lang.StateOptions.Flush.GLOBAL;
                 List<Integer> kill = new ArrayList<>();
@@ -722,31 +816,76 @@ public final class Evaluator {
                 statesTotal[rule], states.ruleStates(rule));
     }
 
-    /** {@code pfctl -s labels}: one line per rule with a label. */
+    /** {@code pfctl -s labels}: one line per rule with a label, anchors' rules after their anchor rule. */
     public String showLabels() {
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < rules.size(); i++) {
-            FilterRule r = rules.get(i);
-            if (r.label() == null) continue;
+        inOrder(0, "", (i, indent) -> {
+            FilterRule r = all.get(i);
+            if (r.label() == null) return;
             RuleCounters c = counters(i);
             sb.append(r.label()).append(' ').append(c.evaluations()).append(' ').append(c.packets()).append(' ')
                     .append(c.bytes()).append(' ').append(c.packetsIn()).append(' ').append(c.bytesIn()).append(' ')
                     .append(c.packetsOut()).append(' ').append(c.bytesOut()).append(' ').append(c.statesTotal())
                     .append('\n');
-        }
+        }, (seg, indent, open) -> {});
         return sb.toString();
     }
 
-    /** {@code pfctl -s rules -v}: each rule, then its counters line. */
+    /**
+     * {@code pfctl -s rules -v}: each rule, then its counters line. An anchor's rules follow the
+     * first anchor rule that calls it, indented between {@code anchor "path" {} and {@code }}
+     * lines, as pfctl prints nested anchors.
+     */
     public String showRulesVerbose() {
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < rules.size(); i++) {
-            sb.append(Printer.rule(rules.get(i), 0)).append('\n');
+        inOrder(0, "", (i, indent) -> {
+            sb.append(indent).append(Printer.rule(all.get(i), 0)).append('\n');
             RuleCounters c = counters(i);
-            sb.append(String.format("  [ Evaluations: %-8d Packets: %-8d Bytes: %-10d States: %-6d]%n",
+            sb.append(indent).append(String.format("  [ Evaluations: %-8d Packets: %-8d Bytes: %-10d States: %-6d]%n",
                     c.evaluations(), c.packets(), c.bytes(), c.statesCurrent()));
-        }
+        }, (seg, indent, open) -> sb.append(indent).append(open ? "anchor \"" + segPath[seg] + "\" {\n" : "}\n"));
         return sb.toString();
+    }
+
+    private interface RuleVisitor {
+        void rule(int index, String indent);
+    }
+
+    private interface AnchorVisitor {
+        void anchor(int seg, String indent, boolean open);
+    }
+
+    /** Visits segment {@code seg}'s rules in order, each anchor's rules after the first anchor rule calling it. */
+    private void inOrder(int seg, String indent, RuleVisitor v, AnchorVisitor a) {
+        for (int i = segStart[seg]; i < segEnd[seg]; i++) {
+            v.rule(i, indent);
+            if (calls[i] == null) continue;
+            for (int sg : calls[i]) {
+                if (bodyAt[sg] != i || segEnd[sg] == segStart[sg]) continue;
+                a.anchor(sg, indent + "  ", true);
+                inOrder(sg, indent + "    ", v, a);
+                a.anchor(sg, indent + "  ", false);
+            }
+        }
+    }
+
+    /** Per segment, the first anchor rule (depth first from the main ruleset) calling it. */
+    private static int[] bodies(int[][] calls, int[] segStart, int[] segEnd) {
+        int[] at = new int[segStart.length];
+        java.util.Arrays.fill(at, -1);
+        markBodies(0, calls, segStart, segEnd, at);
+        return at;
+    }
+
+    private static void markBodies(int seg, int[][] calls, int[] segStart, int[] segEnd, int[] at) {
+        for (int i = segStart[seg]; i < segEnd[seg]; i++) {
+            if (calls[i] == null) continue;
+            for (int sg : calls[i]) {
+                if (sg == 0 || at[sg] >= 0) continue;
+                at[sg] = i;
+                markBodies(sg, calls, segStart, segEnd, at);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- addresses

@@ -37,14 +37,25 @@ final class EvalFixture {
     }
 
     EvalFixture(String conf, java.util.random.RandomGenerator random) {
-        ruleset = parse(conf);
+        this(conf, random, Map.of());
+    }
+
+    /** With {@code files} readable by {@code include} and {@code load anchor}. */
+    EvalFixture(String conf, java.util.random.RandomGenerator random, Map<String, String> files) {
+        ruleset = parse(conf, files);
         eval = new Evaluator(ruleset, HOST, Evaluator.stateTable(ruleset, clock, new SplittableRandom(7)), TableLookup.of(tables),
                 tables, clock, random);
     }
 
     static Ruleset parse(String conf) {
+        return parse(conf, Map.of());
+    }
+
+    static Ruleset parse(String conf, Map<String, String> files) {
         ParseResult r = Parser.parse("test.conf", conf, new ParseOptions(HOST, Map.of(), p -> {
-            throw new java.io.IOException("no includes");
+            String text = files.get(p);
+            if (text == null) throw new java.io.IOException(p + ": no such file");
+            return text;
         }));
         if (!r.ok()) throw new AssertionError(PfctlText.stderr(r));
         return r.ruleset();
