@@ -23,8 +23,9 @@ import picocli.CommandLine;
  * packets), interleaved with UDP queries and answers and a scan of closed
  * ports (blocked). The ruleset is EvalBench's 1k rules plus the rules that
  * pass this traffic. Target: at least 2M packets/s on one core. Run:
- * {@code java -Xmx2g -cp bench/target/benchmarks.jar dev.palisade.bench.ReplayCpu [packets [rounds]]}
- * (default 1000000 packets, 5 rounds; the capture goes to a temporary file, deleted at exit).
+ * {@code java -Xmx2g -cp bench/target/benchmarks.jar dev.palisade.bench.ReplayCpu [packets [rounds [rules]]]}
+ * (default 1000000 packets, 5 rounds, EvalBench's 1000-rule ruleset (2 gives only the block rules
+ * before the passes: the replay without the long walk); the capture goes to a temporary file, deleted at exit).
  */
 public final class ReplayCpu {
     private ReplayCpu() {}
@@ -99,8 +100,8 @@ public final class ReplayCpu {
         };
     }
 
-    static String ruleset() {
-        return EvalBench.ruleset(1000)
+    static String ruleset(int rules) {
+        return EvalBench.ruleset(rules)
                 + "pass in on eth0 proto tcp to 192.0.2.1 port 443 keep state\n"
                 + "pass out on eth0 proto udp to port 53 keep state\n"
                 + "set limit states 200000\n";
@@ -109,11 +110,12 @@ public final class ReplayCpu {
     public static void main(String[] args) throws IOException {
         int packets = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        int rules = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
         Path dir = Files.createTempDirectory("replay-cpu");
         Path pcap = dir.resolve("generated.pcap"), conf = dir.resolve("pf.conf"), host = dir.resolve("host.profile");
         try {
             generate(pcap, packets);
-            Files.writeString(conf, ruleset());
+            Files.writeString(conf, ruleset(rules));
             Files.writeString(host, "interface eth0 192.0.2.1/24\ninterface eth1 198.51.100.1/24\n"
                     + "interface eth2 203.0.113.1/24\ninterface eth3 10.0.0.1/8\nifgroup egress eth0\n");
             ThreadMXBean tm = ManagementFactory.getThreadMXBean();

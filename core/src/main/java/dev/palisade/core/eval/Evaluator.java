@@ -75,10 +75,13 @@ import java.util.random.RandomGenerator;
  * property test; both must agree on every packet.
  *
  * <h2>The walk's data: why flat</h2>
- * The criteria the skip steps cover are read from one {@code long[]} (four longs per rule:
- * protocol, direction, family and address modes, then a single IPv4 source and destination
- * prefix as network and mask) and a per-interface array of {@code on} results, computed
- * once per interface name. Reading them from each {@link FilterRule} record and its
+ * The criteria the skip steps cover are read from one {@code long[]} (eight longs, one cache
+ * line, per rule: protocol, direction, family, address and port modes, a single IPv4 source
+ * and destination prefix as network and mask, each port test as an inclusive range, negated
+ * for {@code !=} and {@code <>}) and a per-interface array of {@code on} results, computed
+ * once per interface name; a rule's eight skip steps sit together in one {@code int[]}. A
+ * rule with nothing more to test (no flags, icmp-type, uid, tos, tag test, probability...)
+ * is decided from these alone, without reading its {@link FilterRule}. Reading them from each {@link FilterRule} record and its
  * address-test arrays touched several scattered cache lines per rule; a first packet
  * visits dozens of rules, and JFR put ~30% of {@code replay}'s time there. Rules whose
  * addresses are anything else (tables, ranges, several prefixes, IPv6) keep the general
@@ -122,13 +125,17 @@ public final class Evaluator {
     private final AddrTest[] src, dst;
     private final StateOptions[] stateOptions;
     private final int[][] skip;
+    private final int[] skipFlat; // skip[t][i] at i * SKIP_COUNT + t: a rule's steps in one place
+    // evaluateLinear, the oracle: every rule tested through the general path (no F_SIMPLE shortcut)
+    private boolean linear;
     // The cheap criteria of every rule in one long[] (FAST_W longs per rule, two rules per cache
     // line): a first-packet walk visits dozens of rules, and reading each FilterRule and its
     // AddrTest arrays cost several scattered cache lines per rule (JFR: ~30% of replay's time).
     private final long[] fast;
-    private static final int FAST_W = 4;
+    private static final int FAST_W = 8; // h, source, destination, source port, destination port (one line per rule)
     private static final long F_DIR_IN = 1L << 8, F_DIR_OUT = 1L << 9, F_AF4 = 1L << 10, F_AF6 = 1L << 11,
-            F_NEVER = 1L << 12;
+            F_SP = 1L << 24, F_SP_NEG = 1L << 25, F_DP = 1L << 26, F_DP_NEG = 1L << 27,
+            F_SIMPLE = 1L << 28; // nothing to test beyond the fast criteria and the ports
     private static final int F_SRC_SHIFT = 16, F_DST_SHIFT = 20;
     /** Address modes in the fast array: general (ask the AddrTest), any, one IPv4 prefix, its negation. */
     private static final int A_GENERAL = 0, A_ANY = 1, A_V4 = 2, A_V4_NEG = 3;
@@ -199,6 +206,10 @@ public final class Evaluator {
             }
         }
         bodyAt = bodies(calls, segStart, segEnd);
+        skipFlat = new int[n * SKIP_COUNT];
+        for (int k = 0; k < SKIP_COUNT; k++) {
+            for (int i = 0; i < n; i++) skipFlat[i * SKIP_COUNT + k] = skip[k][i];
+        }
         src = new AddrTest[n];
         dst = new AddrTest[n];
         stateOptions = new StateOptions[n];
@@ -230,6 +241,21 @@ public final class Evaluator {
             fast[i * FAST_W] = h;
             fast[i * FAST_W + 1] = src[i].fastV4();
             fast[i * FAST_W + 2] = dst[i].fastV4();
+            PortOp sp = r.src().port(), dp = r.dst().port();
+            if (sp != null) {
+                h |= F_SP | (sp.op() == dev.palisade.core.lang.Op.NE || sp.op() == dev.palisade.core.lang.Op.XRG ? F_SP_NEG : 0);
+                fast[i * FAST_W + 3] = portRange(sp);
+            }
+            if (dp != null) {
+                h |= F_DP | (dp.op() == dev.palisade.core.lang.Op.NE || dp.op() == dev.palisade.core.lang.Op.XRG ? F_DP_NEG : 0);
+                fast[i * FAST_W + 4] = portRange(dp);
+            }
+            if (r.flagset() == 0 && r.uid() == null && r.gid() == null && r.icmpType() < 0 && r.icmpCode() < 0 && r.tos() < 0
+                    && !r.fragment() && r.tagged() == null && r.os() == null && r.receivedOn() == null && r.prio() < 0
+                    && r.probability() == 0) {
+                h |= F_SIMPLE;
+            }
+            fast[i * FAST_W] = h;
         }
         expired = new boolean[n];
         evaluations = new long[n];
@@ -349,7 +375,10 @@ public final class Evaluator {
         return lastDecision();
     }
 
-    /** The same, walking every rule: the oracle for {@link #evaluate}. */
+    /**
+     * The same, walking every rule and testing each through the general path (not the flat
+     * shortcut of simple rules): the oracle for {@link #evaluate}.
+     */
     public Decision evaluateLinear(Packet p, PacketMeta m) {
         decide(p, m, false);
         return lastDecision();
@@ -404,6 +433,7 @@ public final class Evaluator {
 
     private boolean decide(Packet p, PacketMeta m, boolean useSkip) {
         dAnchor = -1;
+        linear = !useSkip;
         if (!p.ok()) {
             return set(false, Decision.Reason.MALFORMED, -1, -1, false, null, 0, null);
         }
@@ -475,7 +505,7 @@ public final class Evaluator {
             evaluations[i]++;
             int t = test(i, p, m, wTag);
             if (t != MATCH) {
-                i = useSkip && t != NEXT ? skip[t][i] : i + 1;
+                i = useSkip && t != NEXT ? skipFlat[i * SKIP_COUNT + t] : i + 1;
                 continue;
             }
             FilterRule r = all.get(i);
@@ -590,7 +620,7 @@ public final class Evaluator {
     private int test(int i, Packet p, PacketMeta m, String tag) {
         // the criteria skip steps cover, in pf's order, from the flat array
         long h = fast[i * FAST_W];
-        if (expired[i] || (h & F_NEVER) != 0) return NEXT;
+        if (expired[i]) return NEXT;
         if (!ifOk[i]) return SKIP_IFP;
         if ((h & (m.in() ? F_DIR_IN : F_DIR_OUT)) == 0) return SKIP_DIR;
         boolean v6 = p.v6();
@@ -602,6 +632,21 @@ public final class Evaluator {
         }
         if (!addrMatch((int) (h >>> F_DST_SHIFT) & 3, fast[i * FAST_W + 2], dst[i], v6, p.dstHi(), p.dstLo())) {
             return SKIP_DST_ADDR;
+        }
+        if ((h & F_SIMPLE) != 0 && !linear) { // the same tests as below, for rules that have nothing else
+            int proto = p.proto();
+            if (p.fragmentOffset() != 0) return (h & (F_SP | F_DP)) != 0 ? NEXT : MATCH;
+            if (proto == Packet.PROTO_TCP || proto == Packet.PROTO_UDP) {
+                if ((h & F_SP) != 0 && (!p.hasTransport() || !portIn(p.srcPort(), fast[i * FAST_W + 3], (h & F_SP_NEG) != 0))) {
+                    return SKIP_SRC_PORT;
+                }
+                if ((h & F_DP) != 0 && (!p.hasTransport() || !portIn(p.dstPort(), fast[i * FAST_W + 4], (h & F_DP_NEG) != 0))) {
+                    return SKIP_DST_PORT;
+                }
+                return MATCH;
+            }
+            if (proto == Packet.PROTO_ICMP || proto == Packet.PROTO_ICMPV6) return MATCH;
+            return (h & (F_SP | F_DP)) != 0 ? NEXT : MATCH;
         }
         FilterRule r = all.get(i);
         int proto = p.proto();
@@ -630,6 +675,28 @@ public final class Evaluator {
             if (r.probability() <= draw) return NEXT;
         }
         return MATCH;
+    }
+
+    /**
+     * A port test as an inclusive range {@code min << 32 | max} (empty when max < min), negated by
+     * F_SP_NEG / F_DP_NEG for != and <>: every pf port operator is one of the two.
+     */
+    static long portRange(PortOp op) {
+        int lo = op.lo(), hi = op.hi(), min, max;
+        switch (op.op()) {
+            case EQ, NE -> { min = lo; max = lo; }
+            case LT -> { min = 0; max = lo - 1; }
+            case LE -> { min = 0; max = lo; }
+            case GT -> { min = lo + 1; max = 65535; }
+            case GE -> { min = lo; max = 65535; }
+            case IRG -> { min = lo + 1; max = hi - 1; }
+            default -> { min = lo; max = hi; } // RRG, and XRG negated
+        }
+        return (long) min << 32 | (max & 0xffffffffL);
+    }
+
+    static boolean portIn(int port, long range, boolean neg) {
+        return (port >= (int) (range >>> 32) && port <= (int) range) != neg;
     }
 
     private boolean addrMatch(int mode, long v4, AddrTest t, boolean v6, long hi, long lo) {

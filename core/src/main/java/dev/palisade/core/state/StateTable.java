@@ -129,7 +129,12 @@ public final class StateTable {
     private Timeouts[] tmoTable = {null}; // index 0: the table's global timeouts
     private final Map<Timeouts, Integer> tmoIndex = new HashMap<>();
 
-    private int[] index; // id + 1, 0 = empty
+    // Open addressing, linear probing: hash << 32 | (id + 1), 0 = empty. The hash beside the id
+    // lets a probe pass over other states' slots without reading their records: a record is a
+    // cache line elsewhere (often cold: a state that is idle or dying), so before this a lookup
+    // that probed past one neighbour, or missed (every new flow's first packet), paid a memory
+    // access per slot probed; insertion and backward-shift deletion read no records either.
+    private long[] index;
     private int mask;
     private int size;
     private int nextUnused;
@@ -169,7 +174,7 @@ public final class StateTable {
         cap = 1024;
         rec = new long[BASE + cap * W];
         created = new long[cap];
-        index = new int[2048];
+        index = new long[2048];
         mask = index.length - 1;
     }
 
@@ -225,9 +230,11 @@ public final class StateTable {
         int h = hashOf(x0, y0, x1, y1, prt, key);
         long ph = ((long) prt << 32) | (h & 0xffffffffL);
         int i = h & mask;
-        int e;
+        long[] ix = index;
         long[] r = rec;
-        while ((e = index[i]) != 0) {
+        for (long slot; (slot = ix[i]) != 0; i = (i + 1) & mask) {
+            if ((int) (slot >>> 32) != h) continue;
+            int e = (int) slot;
             int b = BASE + (e - 1) * W;
             if (r[b + F_PORTS_HASH] == ph && r[b + K_A0LO] == y0 && r[b + K_A1LO] == y1 && r[b + K_A0HI] == x0
                     && r[b + K_A1HI] == x1) {
@@ -236,39 +243,38 @@ public final class StateTable {
                     return e - 1;
                 }
             }
-            i = (i + 1) & mask;
         }
         return -1;
     }
 
     private void indexInsert(int id) {
         if ((size + 1) * 2 > index.length) {
-            int[] old = index;
-            index = new int[old.length * 2];
+            long[] old = index;
+            index = new long[old.length * 2];
             mask = index.length - 1;
-            for (int e : old) {
+            for (long e : old) {
                 if (e != 0) place(e);
             }
         }
-        place(id + 1);
+        place(((long) hashAt(id) << 32) | (id + 1));
     }
 
-    private void place(int e) {
-        int i = hashAt(e - 1) & mask;
+    private void place(long e) {
+        int i = (int) (e >>> 32) & mask;
         while (index[i] != 0) i = (i + 1) & mask;
         index[i] = e;
     }
 
     private void indexRemove(int id) {
         int i = hashAt(id) & mask;
-        while (index[i] != id + 1) i = (i + 1) & mask;
+        while ((int) index[i] != id + 1) i = (i + 1) & mask;
         // backward-shift deletion for linear probing
         int j = i;
         while (true) {
             j = (j + 1) & mask;
-            int e = index[j];
+            long e = index[j];
             if (e == 0) break;
-            int home = hashAt(e - 1) & mask;
+            int home = (int) (e >>> 32) & mask;
             boolean between = i <= j ? (i < home && home <= j) : (i < home || home <= j);
             if (!between) {
                 index[i] = e;
@@ -359,7 +365,11 @@ public final class StateTable {
         int key = keyBits(p);
         int h = in ? hashOf(p.srcHi(), p.srcLo(), p.dstHi(), p.dstLo(), prt, key)
                 : hashOf(p.dstHi(), p.dstLo(), p.srcHi(), p.srcLo(), (prt << 16) | (prt >>> 16), key);
-        return index[h & mask];
+        long[] ix = index;
+        for (int i = h & mask; ; i = (i + 1) & mask) { // the slot with this hash: its record is the one to touch
+            long slot = ix[i];
+            if (slot == 0 || (int) (slot >>> 32) == h) return (int) slot;
+        }
     }
 
     /**
