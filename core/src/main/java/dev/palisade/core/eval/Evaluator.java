@@ -75,15 +75,19 @@ import java.util.random.RandomGenerator;
  * property test; both must agree on every packet.
  *
  * <h2>The walk's data: why flat</h2>
- * The criteria the skip steps cover are read from one {@code long[]} (eight longs, one cache
- * line, per rule: protocol, direction, family, address and port modes, a single IPv4 source
- * and destination prefix as network and mask, each port test as an inclusive range, negated
- * for {@code !=} and {@code <>}) and a per-interface array of {@code on} results, computed
- * once per interface name; a rule's eight skip steps sit together in one {@code int[]}. A
- * rule with nothing more to test (no flags, icmp-type, uid, tos, tag test, probability...)
- * is decided from these alone, without reading its {@link FilterRule}. Reading them from each {@link FilterRule} record and its
- * address-test arrays touched several scattered cache lines per rule; a first packet
- * visits dozens of rules, and JFR put ~30% of {@code replay}'s time there. Rules whose
+ * What a walk reads for most rules it passes over is packed tight: two longs per rule
+ * (protocol, direction, family, address and port modes, expiry of a {@code once} rule; a
+ * single IPv4 source prefix as network and mask), 16 KB for 1k rules, so that it stays in the
+ * L1/L2 caches between walks while state lookups stream through them; a second array holds
+ * the destination prefix and each port test as an inclusive range (negated for {@code !=}
+ * and {@code <>}), read only by rules whose source matched; the skip steps stay one array per
+ * criterion (the steps a walk takes are mostly of one criterion: contiguous); {@code on}
+ * results are one boolean array per interface name. A rule with nothing more to test (no
+ * flags, icmp-type, uid, tos, tag test, probability...) is decided from these alone, without
+ * reading its {@link FilterRule}. History: reading each FilterRule record and its
+ * address-test arrays touched several scattered cache lines per rule, and JFR put ~30% of
+ * {@code replay}'s time there; one 64-byte line per rule was measured slower than this
+ * layout (a walk of ~80 rules then missed ~80 lines). Rules whose
  * addresses are anything else (tables, ranges, several prefixes, IPv6) keep the general
  * test; the order and outcome of the tests are the same either way.
  *
@@ -125,17 +129,18 @@ public final class Evaluator {
     private final AddrTest[] src, dst;
     private final StateOptions[] stateOptions;
     private final int[][] skip;
-    private final int[] skipFlat; // skip[t][i] at i * SKIP_COUNT + t: a rule's steps in one place
     // evaluateLinear, the oracle: every rule tested through the general path (no F_SIMPLE shortcut)
     private boolean linear;
-    // The cheap criteria of every rule in one long[] (FAST_W longs per rule, two rules per cache
-    // line): a first-packet walk visits dozens of rules, and reading each FilterRule and its
-    // AddrTest arrays cost several scattered cache lines per rule (JFR: ~30% of replay's time).
+    // The cheap criteria of every rule (see "The walk's data" above).
     private final long[] fast;
-    private static final int FAST_W = 8; // h, source, destination, source port, destination port (one line per rule)
+    private static final int FAST_W = 2; // h, source prefix (16 bytes per rule: 1k rules in 16 KB)
+    // what a rule that passed its source test reads next: destination prefix, source and destination port ranges
+    private final long[] fast2;
+    private static final int FAST2_W = 3;
     private static final long F_DIR_IN = 1L << 8, F_DIR_OUT = 1L << 9, F_AF4 = 1L << 10, F_AF6 = 1L << 11,
             F_SP = 1L << 24, F_SP_NEG = 1L << 25, F_DP = 1L << 26, F_DP_NEG = 1L << 27,
-            F_SIMPLE = 1L << 28; // nothing to test beyond the fast criteria and the ports
+            F_SIMPLE = 1L << 28, // nothing to test beyond the fast criteria and the ports
+            F_EXPIRED = 1L << 29; // a once rule that matched
     private static final int F_SRC_SHIFT = 16, F_DST_SHIFT = 20;
     /** Address modes in the fast array: general (ask the AddrTest), any, one IPv4 prefix, its negation. */
     private static final int A_GENERAL = 0, A_ANY = 1, A_V4 = 2, A_V4_NEG = 3;
@@ -206,10 +211,6 @@ public final class Evaluator {
             }
         }
         bodyAt = bodies(calls, segStart, segEnd);
-        skipFlat = new int[n * SKIP_COUNT];
-        for (int k = 0; k < SKIP_COUNT; k++) {
-            for (int i = 0; i < n; i++) skipFlat[i * SKIP_COUNT + k] = skip[k][i];
-        }
         src = new AddrTest[n];
         dst = new AddrTest[n];
         stateOptions = new StateOptions[n];
@@ -230,6 +231,7 @@ public final class Evaluator {
         }
         if (anyTrack) states.onRemove(this::stateRemoved);
         fast = new long[n * FAST_W];
+        fast2 = new long[n * FAST2_W];
         for (int i = 0; i < n; i++) {
             FilterRule r = all.get(i);
             long h = r.proto() & 0xff;
@@ -240,15 +242,15 @@ public final class Evaluator {
             h |= (long) src[i].fastMode() << F_SRC_SHIFT | (long) dst[i].fastMode() << F_DST_SHIFT;
             fast[i * FAST_W] = h;
             fast[i * FAST_W + 1] = src[i].fastV4();
-            fast[i * FAST_W + 2] = dst[i].fastV4();
+            fast2[i * FAST2_W] = dst[i].fastV4();
             PortOp sp = r.src().port(), dp = r.dst().port();
             if (sp != null) {
                 h |= F_SP | (sp.op() == dev.palisade.core.lang.Op.NE || sp.op() == dev.palisade.core.lang.Op.XRG ? F_SP_NEG : 0);
-                fast[i * FAST_W + 3] = portRange(sp);
+                fast2[i * FAST2_W + 1] = portRange(sp);
             }
             if (dp != null) {
                 h |= F_DP | (dp.op() == dev.palisade.core.lang.Op.NE || dp.op() == dev.palisade.core.lang.Op.XRG ? F_DP_NEG : 0);
-                fast[i * FAST_W + 4] = portRange(dp);
+                fast2[i * FAST2_W + 2] = portRange(dp);
             }
             if (r.flagset() == 0 && r.uid() == null && r.gid() == null && r.icmpType() < 0 && r.icmpCode() < 0 && r.tos() < 0
                     && !r.fragment() && r.tagged() == null && r.os() == null && r.receivedOn() == null && r.prio() < 0
@@ -505,7 +507,7 @@ public final class Evaluator {
             evaluations[i]++;
             int t = test(i, p, m, wTag);
             if (t != MATCH) {
-                i = useSkip && t != NEXT ? skipFlat[i * SKIP_COUNT + t] : i + 1;
+                i = useSkip && t != NEXT ? skip[t][i] : i + 1;
                 continue;
             }
             FilterRule r = all.get(i);
@@ -548,7 +550,10 @@ public final class Evaluator {
         }
         FilterRule r = all.get(decided);
         log |= r.log();
-        if (r.once()) expired[decided] = true;
+        if (r.once()) {
+            expired[decided] = true;
+            fast[decided * FAST_W] |= F_EXPIRED;
+        }
         count(decided, p, m.in());
         dAnchor = wDecidedAnchor;
         if (dAnchor >= 0) count(dAnchor, p, m.in()); // pf counts the anchor rule too
@@ -620,27 +625,36 @@ public final class Evaluator {
     private int test(int i, Packet p, PacketMeta m, String tag) {
         // the criteria skip steps cover, in pf's order, from the flat array
         long h = fast[i * FAST_W];
-        if (expired[i]) return NEXT;
+        if ((h & F_EXPIRED) != 0) return NEXT;
         if (!ifOk[i]) return SKIP_IFP;
         if ((h & (m.in() ? F_DIR_IN : F_DIR_OUT)) == 0) return SKIP_DIR;
         boolean v6 = p.v6();
         if ((h & (v6 ? F_AF6 : F_AF4)) == 0) return SKIP_AF;
         int rp = (int) h & 0xff;
         if (rp != 0 && rp != p.proto()) return SKIP_PROTO;
-        if (!addrMatch((int) (h >>> F_SRC_SHIFT) & 3, fast[i * FAST_W + 1], src[i], v6, p.srcHi(), p.srcLo())) {
+        int sm = (int) (h >>> F_SRC_SHIFT) & 3;
+        if (sm == A_V4) { // the common case, tested here so that this part stays small enough to inline
+            long v4 = fast[i * FAST_W + 1];
+            if (v6 || ((int) p.srcLo() & (int) v4) != (int) (v4 >>> 32)) return SKIP_SRC_ADDR;
+        } else if (sm != A_ANY && !addrMatch(sm, fast[i * FAST_W + 1], src[i], v6, p.srcHi(), p.srcLo())) {
             return SKIP_SRC_ADDR;
         }
-        if (!addrMatch((int) (h >>> F_DST_SHIFT) & 3, fast[i * FAST_W + 2], dst[i], v6, p.dstHi(), p.dstLo())) {
+        return testRest(i, h, v6, p, m, tag);
+    }
+
+    /** {@link #test} from the destination address on: most rules a walk passes over never get here. */
+    private int testRest(int i, long h, boolean v6, Packet p, PacketMeta m, String tag) {
+        if (!addrMatch((int) (h >>> F_DST_SHIFT) & 3, fast2[i * FAST2_W], dst[i], v6, p.dstHi(), p.dstLo())) {
             return SKIP_DST_ADDR;
         }
         if ((h & F_SIMPLE) != 0 && !linear) { // the same tests as below, for rules that have nothing else
             int proto = p.proto();
             if (p.fragmentOffset() != 0) return (h & (F_SP | F_DP)) != 0 ? NEXT : MATCH;
             if (proto == Packet.PROTO_TCP || proto == Packet.PROTO_UDP) {
-                if ((h & F_SP) != 0 && (!p.hasTransport() || !portIn(p.srcPort(), fast[i * FAST_W + 3], (h & F_SP_NEG) != 0))) {
+                if ((h & F_SP) != 0 && (!p.hasTransport() || !portIn(p.srcPort(), fast2[i * FAST2_W + 1], (h & F_SP_NEG) != 0))) {
                     return SKIP_SRC_PORT;
                 }
-                if ((h & F_DP) != 0 && (!p.hasTransport() || !portIn(p.dstPort(), fast[i * FAST_W + 4], (h & F_DP_NEG) != 0))) {
+                if ((h & F_DP) != 0 && (!p.hasTransport() || !portIn(p.dstPort(), fast2[i * FAST2_W + 2], (h & F_DP_NEG) != 0))) {
                     return SKIP_DST_PORT;
                 }
                 return MATCH;
