@@ -37,8 +37,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * Rule evaluation (core.eval). {@code firstPacket}: a packet no state knows,
  * through a generated ruleset of {@code rules} rules (per interface blocks of
  * pass rules by protocol, source network and service port, as real rulesets
- * group them), with skip steps or linearly; the packets are spread so that
- * about a third match a rule near the end, the rest none. {@code established}:
+ * group them), with skip steps or linearly. {@code traffic=udp}: UDP packets
+ * over the four interfaces (at 10 to 1000 rules, all TCP rules on eth0, the
+ * walk ends after a few tests: the interface or protocol skip step jumps to the
+ * end); {@code traffic=tcp}: TCP SYNs in on eth0 from the rules' source networks
+ * to their ports and to others, so each walk tests the 16 port rules of its
+ * network and skips over the other networks' blocks (~80 tests at 1k rules, as
+ * replay's first packets). {@code established}:
  * a UDP packet of an existing state. Targets: first packet at 1k rules <= 1 us,
  * established <= 100 ns. Run:
  * {@code java -jar bench/target/benchmarks.jar EvalBench -f 1 -wi 2 -w 1 -i 3 -r 1}.
@@ -64,6 +69,9 @@ public class EvalBench {
 
     @Param({"skip", "linear"})
     String walk;
+
+    @Param({"udp", "tcp"})
+    String traffic;
 
     Evaluator ev;
     Packet[] packets;
@@ -116,8 +124,14 @@ public class EvalBench {
         for (int j = 0; j < packets.length; j++) {
             int src = (172 << 24) | ((16 + r.nextInt(4)) << 16) | (r.nextInt(64) << 8) | 9;
             packets[j] = new Packet();
-            packets[j].decode(udp4(src, 0xc0000201, 40000, 1000 + r.nextInt(24)));
-            metas[j] = PacketMeta.of("eth" + r.nextInt(4), true);
+            if (traffic.equals("tcp")) {
+                int net = (172 << 24) | (16 << 16) | (r.nextInt(64) << 8) | 9;
+                packets[j].decode(BenchPackets.tcp4(net, 0xc0000201, 40000, 1000 + r.nextInt(24), 1, 0, 0x02, 0));
+                metas[j] = PacketMeta.of("eth0", true);
+            } else {
+                packets[j].decode(udp4(src, 0xc0000201, 40000, 1000 + r.nextInt(24)));
+                metas[j] = PacketMeta.of("eth" + r.nextInt(4), true);
+            }
         }
         established = new Packet();
         established.decode(udp4(0xc6336409, 0xc0000201, 5353, 53));
