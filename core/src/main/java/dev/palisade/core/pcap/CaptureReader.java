@@ -27,6 +27,7 @@ public abstract class CaptureReader implements AutoCloseable {
     // into a (locking) BufferedInputStream; replay reads millions of records a second.
     private final byte[] buf = new byte[1 << 16];
     private int bufPos, bufEnd;
+    private final MappedInput mapped; // non-null: a mapped file, read without buf
     long pos;
     long records;
     long badRecords;
@@ -35,12 +36,15 @@ public abstract class CaptureReader implements AutoCloseable {
     CaptureReader(String name, InputStream in, long pos) {
         this.name = name;
         this.in = in;
+        this.mapped = in instanceof MappedInput m ? m : null;
         this.pos = pos;
     }
 
     /** Opens a capture file, pcap or pcapng by its magic number. */
     public static CaptureReader open(Path file) throws IOException {
-        InputStream in = Files.newInputStream(file);
+        // a regular file is mapped (one copy per byte instead of two, no system call per 64 KB);
+        // anything else (a FIFO, /dev/stdin) is streamed
+        InputStream in = Files.isRegularFile(file) ? new MappedInput(file) : Files.newInputStream(file);
         try {
             return open(in, file.toString());
         } catch (IOException | RuntimeException e) {
@@ -97,6 +101,16 @@ public abstract class CaptureReader implements AutoCloseable {
 
     /** Reads exactly n bytes, or fewer only at the end of the stream; returns the count. */
     int read(byte[] b, int off, int n) throws IOException {
+        if (mapped != null) { // straight out of the mapping: one copy, and no buffer of ours in between
+            int r = 0;
+            while (r < n) {
+                int k = mapped.read(b, off + r, n - r);
+                if (k <= 0) break;
+                r += k;
+            }
+            pos += r;
+            return r;
+        }
         int avail = bufEnd - bufPos;
         if (n <= avail) {
             System.arraycopy(buf, bufPos, b, off, n);
