@@ -502,12 +502,48 @@ public final class Evaluator {
      * anchor rule inside which a pass/block rule matched (pf_step_into_anchor).
      */
     private boolean walk(int start, int end, int anchor, Packet p, PacketMeta m, boolean useSkip) {
+        // test()'s criteria up to the source address, with everything the loop reads in locals: most
+        // rules a walk visits fail here, and each visit is then a handful of loads and compares
+        final long[] fast = this.fast, evals = this.evaluations;
+        final boolean[] ok = this.ifOk;
+        final int[][] steps = this.skip;
+        final boolean v6 = p.v6();
+        final long need = (m.in() ? F_DIR_IN : F_DIR_OUT) | (v6 ? F_AF6 : F_AF4);
+        final int proto = p.proto(), src4 = (int) p.srcLo();
+        // a simple rule with any destination decides on its ports here when the packet has them
+        final boolean l4 = !linear && (proto == Packet.PROTO_TCP || proto == Packet.PROTO_UDP) && p.fragmentOffset() == 0
+                && p.hasTransport();
+        final int sport = l4 ? p.srcPort() : 0, dport = l4 ? p.dstPort() : 0;
+        final long[] fast2 = this.fast2;
         int i = start;
         while (i < end) {
-            evaluations[i]++;
-            int t = test(i, p, m, wTag);
+            evals[i]++;
+            long h = fast[i * FAST_W];
+            int t;
+            if ((h & F_EXPIRED) != 0) {
+                t = NEXT;
+            } else if (!ok[i]) {
+                t = SKIP_IFP;
+            } else if ((h & need) != need) {
+                t = (h & (need & (F_DIR_IN | F_DIR_OUT))) == 0 ? SKIP_DIR : SKIP_AF;
+            } else if (((int) h & 0xff) != 0 && ((int) h & 0xff) != proto) {
+                t = SKIP_PROTO;
+            } else if (((int) (h >>> F_SRC_SHIFT) & 3) == A_V4) {
+                long v4 = fast[i * FAST_W + 1];
+                if (v6 || (src4 & (int) v4) != (int) (v4 >>> 32)) {
+                    t = SKIP_SRC_ADDR;
+                } else if (l4 && (h & (F_SIMPLE | 3L << F_DST_SHIFT)) == (F_SIMPLE | (long) A_ANY << F_DST_SHIFT)) {
+                    if ((h & F_SP) != 0 && !portIn(sport, fast2[i * FAST2_W + 1], (h & F_SP_NEG) != 0)) t = SKIP_SRC_PORT;
+                    else if ((h & F_DP) != 0 && !portIn(dport, fast2[i * FAST2_W + 2], (h & F_DP_NEG) != 0)) t = SKIP_DST_PORT;
+                    else t = MATCH;
+                } else {
+                    t = testRest(i, h, v6, p, m, wTag);
+                }
+            } else {
+                t = test(i, p, m, wTag);
+            }
             if (t != MATCH) {
-                i = useSkip && t != NEXT ? skip[t][i] : i + 1;
+                i = useSkip && t != NEXT ? steps[t][i] : i + 1;
                 continue;
             }
             FilterRule r = all.get(i);
@@ -644,7 +680,11 @@ public final class Evaluator {
 
     /** {@link #test} from the destination address on: most rules a walk passes over never get here. */
     private int testRest(int i, long h, boolean v6, Packet p, PacketMeta m, String tag) {
-        if (!addrMatch((int) (h >>> F_DST_SHIFT) & 3, fast2[i * FAST2_W], dst[i], v6, p.dstHi(), p.dstLo())) {
+        int dm = (int) (h >>> F_DST_SHIFT) & 3;
+        if (dm == A_V4) {
+            long v4 = fast2[i * FAST2_W];
+            if (v6 || ((int) p.dstLo() & (int) v4) != (int) (v4 >>> 32)) return SKIP_DST_ADDR;
+        } else if (dm != A_ANY && !addrMatch(dm, fast2[i * FAST2_W], dst[i], v6, p.dstHi(), p.dstLo())) {
             return SKIP_DST_ADDR;
         }
         if ((h & F_SIMPLE) != 0 && !linear) { // the same tests as below, for rules that have nothing else
