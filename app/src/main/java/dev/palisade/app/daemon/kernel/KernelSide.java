@@ -399,6 +399,17 @@ public final class KernelSide implements AutoCloseable {
         } finally {
             kernelLock.unlock();
         }
+        // the conntrack kill's first run loads and links ~100 ms of classes and method handles; a kill of
+        // documentation addresses (no states) pays that now, for both paths: filtered (IPv4) and full dump
+        if (conntrack != null) {
+            for (String host : List.of("192.0.2.255/32", "2001:db8::ff/128")) {
+                try {
+                    killStates(List.of(IpPrefix.parse(host)));
+                } catch (dev.palisade.kernel.netlink.ErrnoException | RuntimeException e) {
+                    log.debug("warm-up of the conntrack kill: {}", e.getMessage());
+                }
+            }
+        }
     }
 
     /**

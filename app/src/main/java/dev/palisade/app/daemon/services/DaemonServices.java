@@ -286,16 +286,24 @@ public final class DaemonServices implements AutoCloseable {
 
             @Override
             public void divert(DivertedPacket packet, Consumer<Verdict> verdict) {
-                d.divert(packet, v -> {
-                    switch (v) {
-                        case Verdict.Pass p -> pass.inc();
-                        case Verdict.Drop p -> drop.inc();
-                        case Verdict.Rewrite p -> rewrite.inc();
-                    }
-                    verdict.accept(v);
-                });
+                d.divert(packet, new Counted(verdict, pass, drop, rewrite));
             }
         };
+    }
+
+    /**
+     * A verdict counted, then handed on. A plain class and instanceof tests, not a lambda and a
+     * pattern switch: those link their call sites at the first execution, i.e. on the first
+     * diverted packet (the first scanner's ban waited for it).
+     */
+    private record Counted(Consumer<Verdict> next, io.prometheus.metrics.core.datapoints.CounterDataPoint pass,
+                           io.prometheus.metrics.core.datapoints.CounterDataPoint drop,
+                           io.prometheus.metrics.core.datapoints.CounterDataPoint rewrite) implements Consumer<Verdict> {
+        @Override
+        public void accept(Verdict v) {
+            (v instanceof Verdict.Drop ? drop : v instanceof Verdict.Rewrite ? rewrite : pass).inc();
+            next.accept(v);
+        }
     }
 
     /** Reads {@code port}'s queue into {@code d}; without root or NFQUEUE, one line and nothing read. */
