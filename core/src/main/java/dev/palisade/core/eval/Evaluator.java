@@ -285,8 +285,9 @@ public final class Evaluator {
             changes.put(t, e.getValue());
         }
         Long limit = ruleset.options().limits().get("states");
-        if (limit != null && (limit <= 0 || limit > Integer.MAX_VALUE)) {
-            throw new IllegalArgumentException("set limit states " + limit + ": expected 1.." + Integer.MAX_VALUE);
+        if (limit != null && (limit <= 0 || limit > StateTable.MAX_LIMIT)) {
+            throw new IllegalArgumentException("set limit states " + limit + ": expected 1.." + StateTable.MAX_LIMIT
+                    + " (the evaluator's state table holds at most that many)");
         }
         if (limit != null) {
             // pfctl: adaptive scaling defaults to 60% .. 120% of a set state limit

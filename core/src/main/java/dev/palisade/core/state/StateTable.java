@@ -129,12 +129,16 @@ public final class StateTable {
     private Timeouts[] tmoTable = {null}; // index 0: the table's global timeouts
     private final Map<Timeouts, Integer> tmoIndex = new HashMap<>();
 
-    // Open addressing, linear probing: hash << 32 | (id + 1), 0 = empty. The hash beside the id
-    // lets a probe pass over other states' slots without reading their records: a record is a
-    // cache line elsewhere (often cold: a state that is idle or dying), so before this a lookup
-    // that probed past one neighbour, or missed (every new flow's first packet), paid a memory
-    // access per slot probed; insertion and backward-shift deletion read no records either.
-    private long[] index;
+    // Open addressing, linear probing: tag << 24 | (id + 1), 0 = empty, tag = the hash's top 8 bits.
+    // The tag beside the id lets a probe pass over other states' slots without reading their
+    // records (255 in 256 times): a record is a cache line elsewhere (often cold: a state that is
+    // idle or dying), so before the tags a lookup that probed past one neighbour, or missed (every
+    // new flow's first packet), paid a memory access per slot probed. 4-byte slots keep the index
+    // small (2 MB for 130k states): it is read at random once per packet. Ids fit in 24 bits
+    // (MAX_LIMIT).
+    private int[] index;
+    /** Most states a table can hold: ids are 24 bits in the index. */
+    public static final int MAX_LIMIT = (1 << 24) - 1;
     private int mask;
     private int size;
     private int nextUnused;
@@ -166,7 +170,7 @@ public final class StateTable {
      * @param random   source of modulated sequence numbers
      */
     public StateTable(int limit, Timeouts timeouts, InstantSource clock, RandomGenerator random) {
-        if (limit <= 0) throw new IllegalArgumentException("state limit must be positive, got " + limit);
+        checkLimit(limit);
         this.limit = limit;
         this.timeouts = timeouts;
         this.clock = clock;
@@ -174,7 +178,7 @@ public final class StateTable {
         cap = 1024;
         rec = new long[BASE + cap * W];
         created = new long[cap];
-        index = new long[2048];
+        index = new int[2048];
         mask = index.length - 1;
     }
 
@@ -230,11 +234,12 @@ public final class StateTable {
         int h = hashOf(x0, y0, x1, y1, prt, key);
         long ph = ((long) prt << 32) | (h & 0xffffffffL);
         int i = h & mask;
-        long[] ix = index;
+        int[] ix = index;
         long[] r = rec;
-        for (long slot; (slot = ix[i]) != 0; i = (i + 1) & mask) {
-            if ((int) (slot >>> 32) != h) continue;
-            int e = (int) slot;
+        int tag = h >>> 24;
+        for (int slot; (slot = ix[i]) != 0; i = (i + 1) & mask) {
+            if (slot >>> 24 != tag) continue;
+            int e = slot & 0xffffff;
             int b = BASE + (e - 1) * W;
             if (r[b + F_PORTS_HASH] == ph && r[b + K_A0LO] == y0 && r[b + K_A1LO] == y1 && r[b + K_A0HI] == x0
                     && r[b + K_A1HI] == x1) {
@@ -249,32 +254,33 @@ public final class StateTable {
 
     private void indexInsert(int id) {
         if ((size + 1) * 2 > index.length) {
-            long[] old = index;
-            index = new long[old.length * 2];
+            int[] old = index;
+            index = new int[old.length * 2];
             mask = index.length - 1;
-            for (long e : old) {
-                if (e != 0) place(e);
+            for (int e : old) {
+                if (e != 0) place(e, hashAt((e & 0xffffff) - 1));
             }
         }
-        place(((long) hashAt(id) << 32) | (id + 1));
+        int h = hashAt(id);
+        place((h >>> 24) << 24 | (id + 1), h);
     }
 
-    private void place(long e) {
-        int i = (int) (e >>> 32) & mask;
+    private void place(int e, int h) {
+        int i = h & mask;
         while (index[i] != 0) i = (i + 1) & mask;
         index[i] = e;
     }
 
     private void indexRemove(int id) {
         int i = hashAt(id) & mask;
-        while ((int) index[i] != id + 1) i = (i + 1) & mask;
+        while ((index[i] & 0xffffff) != id + 1) i = (i + 1) & mask;
         // backward-shift deletion for linear probing
         int j = i;
         while (true) {
             j = (j + 1) & mask;
-            long e = index[j];
+            int e = index[j];
             if (e == 0) break;
-            int home = (int) (e >>> 32) & mask;
+            int home = hashAt((e & 0xffffff) - 1) & mask;
             boolean between = i <= j ? (i < home && home <= j) : (i < home || home <= j);
             if (!between) {
                 index[i] = e;
@@ -365,10 +371,11 @@ public final class StateTable {
         int key = keyBits(p);
         int h = in ? hashOf(p.srcHi(), p.srcLo(), p.dstHi(), p.dstLo(), prt, key)
                 : hashOf(p.dstHi(), p.dstLo(), p.srcHi(), p.srcLo(), (prt << 16) | (prt >>> 16), key);
-        long[] ix = index;
-        for (int i = h & mask; ; i = (i + 1) & mask) { // the slot with this hash: its record is the one to touch
-            long slot = ix[i];
-            if (slot == 0 || (int) (slot >>> 32) == h) return (int) slot;
+        int[] ix = index;
+        int tag = h >>> 24;
+        for (int i = h & mask; ; i = (i + 1) & mask) { // the first slot with this tag: its record is the one to touch
+            int slot = ix[i];
+            if (slot == 0 || slot >>> 24 == tag) return slot & 0xffffff;
         }
     }
 
@@ -961,8 +968,14 @@ public final class StateTable {
     public int limit() { return limit; }
     /** Changes the state limit ({@code set limit states}); existing states stay. */
     public void setLimit(int limit) {
-        if (limit <= 0) throw new IllegalArgumentException("state limit must be positive, got " + limit);
+        checkLimit(limit);
         this.limit = limit;
+    }
+
+    private static void checkLimit(int limit) {
+        if (limit <= 0 || limit > MAX_LIMIT) {
+            throw new IllegalArgumentException("state limit must be 1.." + MAX_LIMIT + ", got " + limit);
+        }
     }
     /** The global timeouts. */
     public Timeouts timeouts() { return timeouts; }

@@ -389,6 +389,16 @@ class StateTableTest {
         assertEquals(oracle.size(), t.size());
     }
 
+    @Test
+    void limitsBeyondTheIndexIdsAreRefusedWithTheRange() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new StateTable(StateTable.MAX_LIMIT + 1, Timeouts.defaults(), clock, new Random(1)));
+        assertTrue(e.getMessage().contains("1..16777215, got 16777216"), e.getMessage());
+        StateTable t = new StateTable(StateTable.MAX_LIMIT, Timeouts.defaults(), clock, new Random(1));
+        assertThrows(IllegalArgumentException.class, () -> t.setLimit(0));
+        assertEquals(StateTable.MAX_LIMIT, t.limit());
+    }
+
     /** The prefetch hint names the state a lone flow's packets (both directions) will find, and changes nothing. */
     @Test
     void prefetchNamesTheStateAndChangesNothing() {
