@@ -173,7 +173,7 @@ for s, (t, f) in t0.items():
     if hi - lo > 3 * iv: paused.append((s, lo, hi))  # the sender paused across the ban: only a bracket
 lat = sorted(inorder)
 never = [s for s in t0 if s not in last]
-q = lambda l, p: l[min(len(l) - 1, int(p * len(l)))]
+q = lambda l, p: l[max(0, -(-int(p * 1000) * len(l) // 1000) - 1)]  # nearest rank: the ceil(p*n)-th smallest
 print(f"tripwire latency ({sys.argv[4]} flows), first SYN to first dropped packet, {len(lat)} scanners (stream every {iv*1000:.0f} us): "
       f"p50 {q(lat, 0.50):.2f} ms, p99 {q(lat, 0.99):.2f} ms, min {lat[0]:.2f} ms, max {lat[-1]:.2f} ms"
       + (f"; {len(never)} scanners with nothing received" if never else ""))
