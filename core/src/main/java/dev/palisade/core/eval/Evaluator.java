@@ -101,7 +101,8 @@ import java.util.random.RandomGenerator;
  * under, and so do its state's, as pf counts {@code a}. Rules are indexed in one space, main
  * ruleset first ({@link #rule}, {@link #ruleRef}).
  *
- * <p>XXX not modelled: NAT/rdr/af-to, route-to,
+ * <p>Refused at construction: {@code synproxy state} (its verdicts would not be pf's).
+ * XXX not modelled: NAT/rdr/af-to, route-to,
  * divert (a divert rule passes; the divert itself is the kernel's), os fingerprints,
  * {@code received-on}, {@code prio}, rtable.
  *
@@ -219,6 +220,10 @@ public final class Evaluator {
         boolean anyTrack = false;
         for (int i = 0; i < n; i++) {
             FilterRule r = all.get(i);
+            if (r.state() == FilterRule.StateType.SYNPROXY) { // refused, not approximated: its verdicts would differ from pf's
+                throw new IllegalArgumentException("synproxy state is not modelled (pf answers the client's handshake itself "
+                        + "and opens the connection to the server after it): " + ruleRef(i, -1) + " " + Printer.rule(r, 0));
+            }
             src[i] = AddrTest.compile(r.src(), host);
             dst[i] = AddrTest.compile(r.dst(), host);
             var so = r.stateOptions();

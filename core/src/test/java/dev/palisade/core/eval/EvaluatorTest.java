@@ -117,6 +117,14 @@ class EvaluatorTest {
     }
 
     @Test
+    void synproxyIsRefusedNamingTheRule() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new EvalFixture("block all\npass in proto tcp to port 80 synproxy state\n"));
+        assertTrue(e.getMessage().startsWith("synproxy state is not modelled") && e.getMessage().contains("@1 pass in proto tcp"),
+                e.getMessage());
+    }
+
+    @Test
     void blockReturnBuildsRstAndIcmp() {
         EvalFixture f = new EvalFixture("block return all\n");
         Decision d = f.in("eth0", syn("192.0.2.9", "192.0.2.1", 4000, 22));
