@@ -968,10 +968,23 @@ public final class Evaluator {
         inOrder(0, "", (i, indent) -> {
             sb.append(indent).append(Printer.rule(all.get(i), 0)).append('\n');
             RuleCounters c = counters(i);
-            sb.append(indent).append(String.format("  [ Evaluations: %-8d Packets: %-8d Bytes: %-10d States: %-6d]%n",
-                    c.evaluations(), c.packets(), c.bytes(), c.statesCurrent()));
+            // pfctl's "  [ Evaluations: %-8llu Packets: %-8llu Bytes: %-10llu States: %-6u]", without String.format
+            // (a thousand rules' lines took ~10 ms of every replay with it)
+            sb.append(indent).append("  [ Evaluations: ");
+            padded(sb, c.evaluations(), 8).append(" Packets: ");
+            padded(sb, c.packets(), 8).append(" Bytes: ");
+            padded(sb, c.bytes(), 10).append(" States: ");
+            padded(sb, c.statesCurrent(), 6).append("]\n");
         }, (seg, indent, open) -> sb.append(indent).append(open ? "anchor \"" + segPath[seg] + "\" {\n" : "}\n"));
         return sb.toString();
+    }
+
+    /** {@code v} left-aligned in {@code width} characters (printf's {@code %-Nd}). */
+    private static StringBuilder padded(StringBuilder sb, long v, int width) {
+        int at = sb.length();
+        sb.append(v);
+        for (int k = sb.length() - at; k < width; k++) sb.append(' ');
+        return sb;
     }
 
     private interface RuleVisitor {
