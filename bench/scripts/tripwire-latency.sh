@@ -192,5 +192,7 @@ if slow and stalls:
     print("  " + "; ".join(f"{s} {x:.1f} ms: " + " ".join(f"cpu{c} {lost(c, a, b):.1f}" for c in sorted(stalls)) for s, a, b, x in slow))
 PY
 grep -c 'tripwire' $tmp/daemon.log | sed 's/^/daemon tripwire log lines: /'
+{ kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; } || true; dpid=  # a clean stop: the daemon logs its push counts (the kernel keeps its sets)
+grep -o 'kernel pushes: .*' $tmp/daemon.log | sed 's/^/daemon /' || true  # the fast path's count: a ban it declined waited for the normal path
 echo "banned in the kernel sets: $(ip netns exec $b nft list table inet palisade | grep -o '10\.79\.1\.[0-9]*' | sort -u | wc -l) of $n"
 [ -n "${KEEP_LOG:-}" ] && cp $tmp/daemon.log "$KEEP_LOG"; rm -rf $tmp

@@ -193,8 +193,12 @@ public final class KernelSide implements AutoCloseable {
     private final Map<String, List<Mutation>> increments = new LinkedHashMap<>();
     /** Tables whose last full push saw negated entries: no incremental path for them (guarded by kernelLock). */
     private final Set<String> negatedTables = new HashSet<>();
-    /** Table pushes by path, for tests and figures: [0] full recomputes, [1] incremental transactions sent, [2] fast-path bans ({@link #enforceNow}). */
-    private final java.util.concurrent.atomic.AtomicLongArray pushes = new java.util.concurrent.atomic.AtomicLongArray(3);
+    /**
+     * Table pushes by path, for tests and figures: [0] full recomputes, [1] incremental transactions sent,
+     * [2] fast-path bans ({@link #enforceNow}), [3] fast-path attempts declined because another push held
+     * the kernel (that ban then waited for the normal path).
+     */
+    private final java.util.concurrent.atomic.AtomicLongArray pushes = new java.util.concurrent.atomic.AtomicLongArray(4);
     private long requested, done;
     /** Kill requests made / finished (a kill counts as done once its sources' states are gone). */
     private long killRequested, killDone;
@@ -475,7 +479,11 @@ public final class KernelSide implements AutoCloseable {
      * kernel holds the address already, on a refusal or a netlink error (mirror unchanged).
      */
     boolean enforceNow(String table, IpAddress address, java.time.Instant expires, Origin origin) {
-        if (sets == null || !kernelLock.tryLock()) return false;
+        if (sets == null) return false;
+        if (!kernelLock.tryLock()) {
+            pushes.incrementAndGet(3);
+            return false;
+        }
         try {
             List<NftSet> ks = kernelSets.get(table);
             if (ks == null || negatedTables.contains(table)) return false;
@@ -1289,6 +1297,8 @@ public final class KernelSide implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        log.info("kernel pushes: {} full recomputes, {} incremental transactions, {} fast-path bans, {} fast-path attempts"
+                + " declined with the kernel busy", pushes.get(0), pushes.get(1), pushes.get(2), pushes.get(3));
         for (Thread t : new Thread[] {syncThread, killThread}) {
             if (t == null) continue;
             t.interrupt();
