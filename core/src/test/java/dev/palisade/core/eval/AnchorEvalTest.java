@@ -98,6 +98,20 @@ class AnchorEvalTest {
     }
 
     @Test
+    void aBareWildcardStepsIntoEveryAnchorOfItsRuleset() {
+        EvalFixture f = fixture("""
+                block all
+                anchor "*"
+                load anchor "b" from "b.conf"
+                load anchor "a" from "a.conf"
+                load anchor "a/deep" from "deep.conf"
+                """, Map.of("a.conf", "pass proto udp no state\n", "b.conf", "pass proto tcp no state\n",
+                "deep.conf", "block all\n"));
+        assertEquals("@1.a.0", ref(f, f.in("eth0", DNS)), "a's rule; a/deep is a grandchild, not entered");
+        assertEquals("@1.b.0", ref(f, f.in("eth0", SSH)));
+    }
+
+    @Test
     void namesResolveRelativeToTheRulesetHoldingTheAnchorRule() {
         EvalFixture f = fixture("""
                 block all
